@@ -1,0 +1,121 @@
+"""The HTTP API: each app's router assembled under /api/v1/, with one error format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from klient.api.auth import ConfiguredRateThrottle, ReadOnlyToken, SessionAuth, TokenAuth
+from klient.core.exceptions import NotAllowed, VersionConflict
+from klient.core.pagination import InvalidCursor
+
+api = NinjaAPI(
+    title="Klient API",
+    version="1",
+    description="Klient CRM and service desk. Authenticate with `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    throttle=[ConfiguredRateThrottle()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or [], **extra}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", []) if part not in {"body", "payload", "query", "path"}]
+        errors.append({"field": ".".join(location) or None, "message": str(error.get("msg", ""))})
+    return _error(request, 422, "The request is not valid.", errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": None if field == "__all__" else field, "message": str(message)}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": None, "message": str(message)} for message in exc.messages]
+    return _error(request, 422, "The request is not valid.", errors)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, "Not found.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = _error(request, 401, "Authentication required: send `Authorization: Bearer <token>`.")
+    response["WWW-Authenticate"] = 'Bearer realm="klient"'
+    return response
+
+
+@api.exception_handler(ReadOnlyToken)
+def on_read_only_token(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 403, "This token is read-only.")
+
+
+@api.exception_handler(NotAllowed)
+def on_not_allowed(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.")
+
+
+@api.exception_handler(VersionConflict)
+def on_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
+    return _error(
+        request,
+        409,
+        "The record was changed by someone else; reload it and apply your change again.",
+        [{"field": "version", "message": f"current version is {exc.current_version}"}],
+        current_version=exc.current_version,
+    )
+
+
+@api.exception_handler(InvalidCursor)
+def on_invalid_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 400, "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor of this list"}])
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return _error(request, 429, "Too many requests; slow down and retry later.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))
+
+
+def _add_routers() -> None:
+    from klient.core.api import router as core_router  # noqa: PLC0415
+    from klient.customers.api import router as customers_router  # noqa: PLC0415
+
+    api.add_router("/", core_router)
+    api.add_router("/companies", customers_router)
+
+
+_add_routers()

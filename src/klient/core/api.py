@@ -1,0 +1,68 @@
+"""API of the signed-in user: who am I, and my preferences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import field_validator
+
+from klient.api.auth import request_user
+from klient.core.models import timezone_choices
+from klient.core.services import user_update_preferences
+
+router = Router(tags=["me"])
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    email: str
+    role: str
+    team: str | None
+    language: str
+    timezone: str
+
+
+class MePatch(Schema):
+    language: str | None = None
+    timezone: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def language_known(cls, value: str | None) -> str | None:
+        if value is not None and value not in LANGUAGE_CODES:
+            raise ValueError(f"unknown language; one of {', '.join(LANGUAGE_CODES)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def timezone_known(cls, value: str | None) -> str | None:
+        if value is not None and value not in dict(timezone_choices()):
+            raise ValueError("unknown time zone; use an IANA name such as Europe/Warsaw")
+        return value
+
+
+def _me(request: HttpRequest) -> dict[str, object]:
+    user = request_user(request)
+    return {
+        "username": user.username,
+        "full_name": user.get_full_name(),
+        "email": user.email,
+        "role": user.role,
+        "team": user.team.name if user.team else None,
+        "language": user.language,
+        "timezone": user.timezone,
+    }
+
+
+@router.get("/me", response=MeOut, summary="The caller's profile")
+def me_read(request: HttpRequest) -> dict[str, object]:
+    return _me(request)
+
+
+@router.patch("/me", response=MeOut, summary="Change the caller's language and time zone")
+def me_update(request: HttpRequest, payload: MePatch) -> dict[str, object]:
+    user_update_preferences(user=request_user(request), language=payload.language, timezone_name=payload.timezone)
+    return _me(request)

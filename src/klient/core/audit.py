@@ -1,0 +1,96 @@
+"""Audit trail: snapshots and diffs of business records, written in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from klient.core.models import AuditAction, AuditEntry, User
+
+Snapshot = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _label(instance: models.Model, field_name: str) -> str | None:
+    """What a person reads for a field's value: display names for choices and relations."""
+    field = instance._meta.get_field(field_name)
+    if field.is_relation:
+        related = getattr(instance, field_name)
+        return str(related) if related is not None else None
+    if getattr(field, "choices", None):
+        display = getattr(instance, f"get_{field_name}_display")()
+        return str(display) if display else None
+    value = getattr(instance, field_name)
+    return None if value is None else str(value)
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> Snapshot:
+    """The tracked fields' values and labels, taken before a change."""
+    result: Snapshot = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = field.attname if field.is_relation else name  # type: ignore[union-attr]
+        result[name] = {"value": _plain(getattr(instance, attname)), "label": _label(instance, name)}
+    return result
+
+
+def diff(before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
+    """Fields whose value differs: {"field": {"from", "to", "from_label", "to_label"}}."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name, new in after.items():
+        old = before.get(name, {"value": None, "label": None})
+        if old["value"] != new["value"]:
+            changes[name] = {
+                "from": old["value"],
+                "to": new["value"],
+                "from_label": old["label"],
+                "to_label": new["label"],
+            }
+    return changes
+
+
+def audit_log(
+    *,
+    instance: models.Model,
+    action: str,
+    actor: User | None,
+    changes: dict[str, dict[str, Any]],
+    on_behalf_of: User | None = None,
+    object_id: int | None = None,
+) -> AuditEntry:
+    """Append one audit entry; call inside the transaction that made the change."""
+    return AuditEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=object_id if object_id is not None else instance.pk,
+        object_repr=str(instance)[:200],
+        action=action,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        changes=changes,
+    )
+
+
+def history_for(model: type[models.Model], object_id: int) -> models.QuerySet[AuditEntry]:
+    """Audit entries of one record, newest first."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=object_id
+    ).select_related("actor", "on_behalf_of")
+
+
+__all__ = ["AuditAction", "audit_log", "diff", "history_for", "snapshot"]

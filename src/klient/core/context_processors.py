@@ -1,0 +1,41 @@
+"""Template context shared by every page: the navigation that follows the user's role."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from klient.core.models import User
+from klient.core.visibility import delegators
+
+
+@dataclass
+class NavItem:
+    """One entry of the main navigation."""
+
+    label: str | Promise
+    url: str
+    key: str
+
+
+def navigation_for(user: User) -> list[NavItem]:
+    """The main navigation for a user: only what their role (and delegations) lets them use."""
+    items = [NavItem(_("Home"), reverse("core:home"), "home")]
+    if user.has_perm("customers.view_company"):
+        items.append(NavItem(_("Companies"), reverse("customers:company_list"), "companies"))
+    items.append(NavItem(_("Delegations"), reverse("core:delegation_list"), "delegations"))
+    if user.is_staff:
+        items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    return {
+        "nav_items": navigation_for(user),
+        "acting_for": delegators(user),
+    }

@@ -1,0 +1,104 @@
+"""Row-level access: who sees which company-owned records. One mechanism, used by every queryset."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from klient.core.models import Delegation, RoleSetting, Team, User, Visibility
+from klient.core.roles import DEFAULT_VISIBILITY
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+_CACHE_ATTR = "_klient_visibility_cache"
+
+
+def local_today(user: User) -> datetime.date:
+    """Today's date in the user's time zone."""
+    return timezone.now().astimezone(user.tzinfo).date()
+
+
+def role_visibility(role: str) -> str:
+    """The visibility configured for a role, falling back to the default."""
+    setting = RoleSetting.objects.filter(role=role).values_list("visibility", flat=True).first()
+    return setting or DEFAULT_VISIBILITY.get(role, Visibility.OWN)
+
+
+def delegators(user: User) -> list[User]:
+    """Users whose delegation to this user is in force today (in the deputy's time zone)."""
+    cache = _user_cache(user)
+    if "delegators" not in cache:
+        delegation_ids = Delegation.objects.active_on(local_today(user)).filter(deputy=user).values("absent_user_id")
+        cache["delegators"] = list(User.objects.filter(pk__in=delegation_ids, is_active=True))
+    result: list[User] = cache["delegators"]
+    return result
+
+
+def user_scope(user: User) -> str:
+    """own / team / all for this user's own rights."""
+    if user.is_superuser:
+        return Visibility.ALL
+    cache = _user_cache(user)
+    if "scope" not in cache:
+        cache["scope"] = role_visibility(user.role)
+    scope: str = cache["scope"]
+    return scope
+
+
+def user_team_ids(user: User) -> set[int]:
+    """The user's own team plus the teams they lead."""
+    ids = set(Team.objects.filter(lead=user).values_list("id", flat=True))
+    if user.team_id:
+        ids.add(user.team_id)
+    return ids
+
+
+def _principal_q(principal: User, prefix: str) -> Q | None:
+    """Records one principal sees by their own rights; None means everything."""
+    from klient.customers.models import AccountTeamMember  # noqa: PLC0415 - avoids an import cycle
+
+    scope = user_scope(principal)
+    if scope == Visibility.ALL:
+        return None
+    on_account_team = AccountTeamMember.objects.filter(user=principal).values("company_id")
+    condition = Q(**{f"{prefix}owner": principal}) | Q(**{f"{prefix}id__in": on_account_team})
+    if scope == Visibility.TEAM:
+        team_ids = user_team_ids(principal)
+        condition |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__team_id__in": team_ids})
+    return condition
+
+
+def company_visibility_q(user: User | AnonymousUser, prefix: str = "", *, with_delegations: bool = True) -> Q | None:
+    """A filter for records visible to the user; `prefix` reaches the company (e.g. "company__").
+
+    Returns None when the user sees everything. Delegations in force add the absent users' sight.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    assert isinstance(user, User)
+    principals = [user, *(delegators(user) if with_delegations else [])]
+    combined = Q(pk__in=[])
+    for principal in principals:
+        condition = _principal_q(principal, prefix)
+        if condition is None:
+            return None
+        combined |= condition
+    return combined
+
+
+def _user_cache(user: User) -> dict[str, Any]:
+    cache: dict[str, Any] | None = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def forget(user: User) -> None:
+    """Drop what was cached on this user object (after a role or delegation change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)

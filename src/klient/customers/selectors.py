@@ -1,0 +1,57 @@
+"""Reads of companies, always through `visible_to`."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from klient.core.audit import history_for
+from klient.core.models import AuditEntry, User
+from klient.core.pagination import Page, keyset_paginate
+from klient.core.visibility import company_visibility_q, delegators
+from klient.customers.models import Company
+
+SORTS = {
+    "name": ["name", "id"],
+    "-name": ["-name", "-id"],
+    "created": ["created_at", "id"],
+    "-created": ["-created_at", "-id"],
+    "country": ["country", "name", "id"],
+    "-country": ["-country", "-name", "-id"],
+}
+DEFAULT_SORT = "name"
+
+
+def company_list(*, user: User) -> QuerySet[Company]:
+    """Companies visible to the user, with what list pages show."""
+    return Company.objects.visible_to(user).select_related("owner", "team")
+
+
+def company_get(*, user: User, pk: int) -> Company:
+    """One visible company; Company.DoesNotExist when absent or not visible (the same answer)."""
+    return company_list(user=user).get(pk=pk)
+
+
+def company_on_behalf_of(*, actor: User, company: Company) -> User | None:
+    """The absent user the actor works for on this company, or None when it is the actor's own right."""
+    own = company_visibility_q(actor, with_delegations=False)
+    if own is None or Company.objects.filter(own, pk=company.pk).exists():
+        return None
+    for absent_user in delegators(actor):
+        theirs = company_visibility_q(absent_user, with_delegations=False)
+        if theirs is None or Company.objects.filter(theirs, pk=company.pk).exists():
+            return absent_user
+    return None
+
+
+def can_see_commercial_terms(user: User) -> bool:
+    """Whether contract terms, discounts and credit data may be shown to the user."""
+    return user.has_perm("customers.view_commercial_terms")
+
+
+def company_history(*, user: User, company: Company, cursor: str | None, limit: int) -> Page[AuditEntry]:
+    """A page of the company's audit entries, newest first; commercial fields only with the permission."""
+    page = keyset_paginate(history_for(Company, company.pk), ordering=["-at", "-id"], cursor=cursor, limit=limit)
+    if not can_see_commercial_terms(user):
+        for entry in page.items:
+            entry.changes = {k: v for k, v in entry.changes.items() if k not in Company.COMMERCIAL_FIELDS}
+    return page
