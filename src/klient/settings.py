@@ -202,6 +202,7 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Cache: Redis when KLIENT_CACHE_URL (or a redis broker) is given, else the database-free local memory.
 _cache_url = os.environ.get("KLIENT_CACHE_URL") or (

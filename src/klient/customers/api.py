@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from klient.api.auth import request_user
@@ -131,7 +131,7 @@ def companies_list(
 
 
 @router.post("", response={201: CompanyOut, **ERRORS}, exclude_unset=True, summary="Create a company")
-def companies_create(request: HttpRequest, payload: CompanyIn) -> tuple[int, dict[str, Any]]:
+def companies_create(request: HttpRequest, payload: CompanyIn) -> Status:
     user = request_user(request)
     data = _resolve_people(payload.dict(exclude_unset=True))
     if data.get("owner") is None:
@@ -139,7 +139,7 @@ def companies_create(request: HttpRequest, payload: CompanyIn) -> tuple[int, dic
     if "team" in data and data["team"] is None:
         data["team"] = None
     company = company_create(actor=user, **data)
-    return 201, company_out(company, with_terms=can_see_commercial_terms(user))
+    return Status(201, company_out(company, with_terms=can_see_commercial_terms(user)))
 
 
 @router.get("/{company_id}", response={200: CompanyOut, **ERRORS}, exclude_unset=True, summary="Read a company")

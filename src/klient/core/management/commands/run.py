@@ -6,6 +6,7 @@ data dir, so nothing but this one command is needed.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"]:
-            call_command("demo", verbosity=0)
+            call_command("demo", stdout=io.StringIO())
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Klient is serving {url}  (data: {settings.DATA_DIR})")
         if not options["no_demo"]:
