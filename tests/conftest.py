@@ -47,7 +47,14 @@ def south(db: Any) -> Team:
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(username: str, role: str, team: Team | None = None, **kwargs: Any) -> User:
-        return user_create(username=username, role=role, team=team, password=PASSWORD, email=f"{username}@example.com", **kwargs)
+        return user_create(
+            username=username,
+            role=role,
+            team=team,
+            password=PASSWORD,
+            email=f"{username}@example.com",
+            **kwargs,
+        )
 
     return make
 

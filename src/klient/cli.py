@@ -7,7 +7,7 @@ import sys
 def main() -> None:
     """Entry point of the console script."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klient.settings")
-    from django.core.management import execute_from_command_line  # noqa: PLC0415
+    from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 

@@ -206,7 +206,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Cache: Redis when KLIENT_CACHE_URL (or a redis broker) is given, else the database-free local memory.
 _cache_url = os.environ.get("KLIENT_CACHE_URL") or (
-    os.environ.get("KLIENT_BROKER_URL", "") if os.environ.get("KLIENT_BROKER_URL", "").startswith("redis") else ""
+    os.environ.get("KLIENT_BROKER_URL", "")
+    if os.environ.get("KLIENT_BROKER_URL", "").startswith("redis")
+    else ""
 )
 if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
@@ -238,7 +240,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SQLAlchemy transport on a SQLite file under the data dir, which needs no server.
 BROKER_URL = os.environ.get("KLIENT_BROKER_URL", "")
 CELERY_BROKER_URL = BROKER_URL or f"sqla+sqlite:///{DATA_DIR / 'broker.sqlite3'}"
-CELERY_RESULT_BACKEND = os.environ.get("KLIENT_RESULT_BACKEND") or (BROKER_URL if BROKER_URL.startswith("redis") else None)
+CELERY_RESULT_BACKEND = os.environ.get("KLIENT_RESULT_BACKEND") or (
+    BROKER_URL if BROKER_URL.startswith("redis") else None
+)
 CELERY_TASK_ALWAYS_EAGER = TESTING and os.environ.get("KLIENT_CELERY_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -45,5 +45,11 @@ def test_changes_appear_in_history_and_a_stale_version_gets_409(api, alice):
     assert [entry["action"] for entry in history] == ["update", "create"]
     assert history[0]["actor"] == "alice"
     assert history[0]["changes"] == [
-        {"field": "name", "before": "Acme", "after": "Acme Polska", "before_label": "Acme", "after_label": "Acme Polska"}
+        {
+            "field": "name",
+            "before": "Acme",
+            "after": "Acme Polska",
+            "before_label": "Acme",
+            "after_label": "Acme Polska",
+        }
     ]

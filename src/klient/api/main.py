@@ -26,7 +26,9 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors or [], **extra}, status=status)
 
 
@@ -34,7 +36,9 @@ def _error(request: HttpRequest, status: int, detail: str, errors: list[dict[str
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", []) if part not in {"body", "payload", "query", "path"}]
+        location = [
+            str(part) for part in error.get("loc", []) if part not in {"body", "payload", "query", "path"}
+        ]
         errors.append({"field": ".".join(location) or None, "message": str(error.get("msg", ""))})
     return _error(request, 422, "The request is not valid.", errors)
 
@@ -97,7 +101,12 @@ def on_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
 
 @api.exception_handler(InvalidCursor)
 def on_invalid_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 400, "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor of this list"}])
+    return _error(
+        request,
+        400,
+        "The cursor is not valid.",
+        [{"field": "cursor", "message": "not a cursor of this list"}],
+    )
 
 
 @api.exception_handler(Throttled)
@@ -111,8 +120,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _add_routers() -> None:
-    from klient.core.api import router as core_router  # noqa: PLC0415
-    from klient.customers.api import router as customers_router  # noqa: PLC0415
+    from klient.core.api import router as core_router
+    from klient.customers.api import router as customers_router
 
     api.add_router("/", core_router)
     api.add_router("/companies", customers_router)

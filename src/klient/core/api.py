@@ -64,5 +64,7 @@ def me_read(request: HttpRequest) -> dict[str, object]:
 
 @router.patch("/me", response=MeOut, summary="Change the caller's language and time zone")
 def me_update(request: HttpRequest, payload: MePatch) -> dict[str, object]:
-    user_update_preferences(user=request_user(request), language=payload.language, timezone_name=payload.timezone)
+    user_update_preferences(
+        user=request_user(request), language=payload.language, timezone_name=payload.timezone
+    )
     return _me(request)

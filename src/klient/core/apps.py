@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 def _sync_roles_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # Setup, not business logic: roles need the permissions that migrate creates for each app.
     if sender.name.startswith("klient.") and apps.is_installed("django.contrib.auth"):
-        from klient.core.services import roles_sync  # noqa: PLC0415
+        from klient.core.services import roles_sync
 
         roles_sync()
 

@@ -12,7 +12,9 @@ from klient.core.visibility import delegators
 class DelegationBackend(ModelBackend):
     """Adds the permissions of every user whose delegation to this user is in force today."""
 
-    def authenticate(self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any) -> None:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
         """Never signs anyone in; it only answers permission questions."""
         return None
 

@@ -30,7 +30,9 @@ SERVICE_DESK = "Service Desk"
 DEMO_USERS = [
     DemoUser("admin", "Olivia", "Bennett", Role.ADMIN, "", "en", "Europe/London"),
     DemoUser("anna.kowalska", "Anna", "Kowalska", Role.SALES_MANAGER, SALES_NORTH, "pl", "Europe/Warsaw"),
-    DemoUser("piotr.zielinski", "Piotr", "Zieliński", Role.ACCOUNT_MANAGER, SALES_NORTH, "pl", "Europe/Warsaw"),
+    DemoUser(
+        "piotr.zielinski", "Piotr", "Zieliński", Role.ACCOUNT_MANAGER, SALES_NORTH, "pl", "Europe/Warsaw"
+    ),
     DemoUser("ivan.petrov", "Иван", "Петров", Role.ACCOUNT_MANAGER, SALES_NORTH, "ru", "Europe/Moscow"),
     DemoUser("olga.smirnova", "Ольга", "Смирнова", Role.TELESALES, SALES_NORTH, "ru", "Europe/Moscow"),
     DemoUser("emir.hodzic", "Emir", "Hodžić", Role.SALES_MANAGER, SALES_SOUTH, "bs", "Europe/Sarajevo"),
@@ -73,8 +75,8 @@ DEMO_COMPANIES = [
 @transaction.atomic
 def demo_load() -> dict[str, int]:
     """Create the demo teams, users and companies that are missing; returns how many of each were made."""
-    from klient.customers.models import Company  # noqa: PLC0415
-    from klient.customers.services import company_create  # noqa: PLC0415
+    from klient.customers.models import Company
+    from klient.customers.services import company_create
 
     created = {"teams": 0, "users": 0, "companies": 0}
     for team_name in TEAM_LEADS:
@@ -104,7 +106,12 @@ def demo_load() -> dict[str, int]:
         if Company.objects.filter(name=name).exists():
             continue
         company_create(
-            actor=users[owner], name=name, legal_name=legal_name, country=country, tax_id=tax_id, owner=users[owner]
+            actor=users[owner],
+            name=name,
+            legal_name=legal_name,
+            country=country,
+            tax_id=tax_id,
+            owner=users[owner],
         )
         created["companies"] += 1
     return created

@@ -134,10 +134,16 @@ class Delegation(models.Model):
     """During [starts_on, ends_on] the deputy takes over the absent user's records, lists and rights."""
 
     absent_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("absent user"), on_delete=models.CASCADE, related_name="delegations_out"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("absent user"),
+        on_delete=models.CASCADE,
+        related_name="delegations_out",
     )
     deputy = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("deputy"), on_delete=models.CASCADE, related_name="delegations_in"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        on_delete=models.CASCADE,
+        related_name="delegations_in",
     )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
@@ -156,8 +162,12 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"),
-            models.CheckConstraint(condition=~models.Q(deputy=models.F("absent_user")), name="delegation_not_to_self"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(deputy=models.F("absent_user")), name="delegation_not_to_self"
+            ),
         ]
         indexes = [models.Index(fields=["deputy", "starts_on", "ends_on"])]
 

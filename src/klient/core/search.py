@@ -1,7 +1,6 @@
 """Text folding for search that ignores case and diacritics in every script."""
 
 import unicodedata
-
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet

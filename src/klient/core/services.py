@@ -19,7 +19,7 @@ from klient.core.models import ApiToken, AuditAction, Delegation, Role, RoleSett
 from klient.core.roles import DEFAULT_VISIBILITY, MANAGER_ROLES, ROLE_PERMISSIONS
 from klient.core.visibility import forget
 
-TOKEN_PREFIX = "kl_"
+TOKEN_PREFIX = "kl_"  # noqa: S105 - a public marker, not a secret
 USER_AUDITED_FIELDS = ["role", "team", "language", "timezone", "is_active", "email"]
 DELEGATION_AUDITED_FIELDS = ["absent_user", "deputy", "starts_on", "ends_on", "reason", "cancelled_at"]
 
@@ -31,7 +31,9 @@ def roles_sync() -> None:
     """
     available = {
         f"{app_label}.{codename}": pk
-        for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
     }
     for role, codes in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
@@ -100,7 +102,12 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get_or_create(name=role)[0]])
-    audit_log(instance=user, action=AuditAction.CREATE, actor=actor, changes=diff({}, snapshot(user, USER_AUDITED_FIELDS)))
+    audit_log(
+        instance=user,
+        action=AuditAction.CREATE,
+        actor=actor,
+        changes=diff({}, snapshot(user, USER_AUDITED_FIELDS)),
+    )
     return user
 
 
@@ -123,7 +130,9 @@ def user_set_role(*, user: User, role: str, team: Team | None, actor: User | Non
 
 
 @transaction.atomic
-def user_update_preferences(*, user: User, language: str | None = None, timezone_name: str | None = None) -> User:
+def user_update_preferences(
+    *, user: User, language: str | None = None, timezone_name: str | None = None
+) -> User:
     """Change a user's own language and time zone."""
     before = snapshot(user, USER_AUDITED_FIELDS)
     if language is not None:
@@ -145,13 +154,20 @@ def can_manage_delegations_of(actor: User, absent_user: User) -> bool:
     if actor.role not in MANAGER_ROLES or not actor.has_perm("core.add_delegation"):
         return False
     return absent_user.team_id is not None and (
-        absent_user.team_id == actor.team_id or Team.objects.filter(pk=absent_user.team_id, lead=actor).exists()
+        absent_user.team_id == actor.team_id
+        or Team.objects.filter(pk=absent_user.team_id, lead=actor).exists()
     )
 
 
 @transaction.atomic
 def delegation_create(
-    *, absent_user: User, deputy: User, starts_on: datetime.date, ends_on: datetime.date, actor: User, reason: str = ""
+    *,
+    absent_user: User,
+    deputy: User,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    actor: User,
+    reason: str = "",
 ) -> Delegation:
     """Name a deputy for a date range; from the first day they see and work the absent user's records."""
     if not can_manage_delegations_of(actor, absent_user):
@@ -166,7 +182,12 @@ def delegation_create(
     if errors:
         raise ValidationError(errors)
     delegation = Delegation.objects.create(
-        absent_user=absent_user, deputy=deputy, starts_on=starts_on, ends_on=ends_on, reason=reason, created_by=actor
+        absent_user=absent_user,
+        deputy=deputy,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        created_by=actor,
     )
     audit_log(
         instance=delegation,
@@ -203,9 +224,9 @@ def delegations_close_ended(*, today: datetime.date | None = None) -> int:
     The conditional update makes it safe for several workers to run at once.
     """
     today = today or timezone.localdate()
-    return Delegation.objects.filter(ends_on__lt=today, ended_at__isnull=True, cancelled_at__isnull=True).update(
-        ended_at=timezone.now()
-    )
+    return Delegation.objects.filter(
+        ends_on__lt=today, ended_at__isnull=True, cancelled_at__isnull=True
+    ).update(ended_at=timezone.now())
 
 
 def _digest(raw: str) -> str:
@@ -222,7 +243,12 @@ def api_token_create(
         raise ValidationError({"name": _("Give the token a name.")})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=raw[:10], digest=_digest(raw), is_read_only=is_read_only, expires_at=expires_at
+        user=user,
+        name=name[:100],
+        prefix=raw[:10],
+        digest=_digest(raw),
+        is_read_only=is_read_only,
+        expires_at=expires_at,
     )
     return token, raw
 

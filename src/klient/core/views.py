@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from klient.core.exceptions import NotAllowed
 from klient.core.forms import DelegationForm, OtpForm, PreferencesForm, TokenForm
 from klient.core.models import Delegation, User
+from klient.core.search import search_filter
 from klient.core.selectors import api_token_list, delegation_absent_choices, delegation_list
 from klient.core.services import (
     api_token_create,
@@ -34,7 +35,6 @@ from klient.core.services import (
 )
 from klient.core.visibility import delegators
 from klient.customers.selectors import company_list
-from klient.core.search import search_filter
 
 OTP_PENDING_KEY = "klient_otp_pending_user"
 OTP_BACKEND_KEY = "klient_otp_pending_backend"
@@ -48,7 +48,9 @@ def _user(request: HttpRequest) -> User:
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -63,7 +65,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             request.session[OTP_PENDING_KEY] = user.pk
-            request.session[OTP_BACKEND_KEY] = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+            request.session[OTP_BACKEND_KEY] = getattr(
+                user, "backend", "django.contrib.auth.backends.ModelBackend"
+            )
             next_url = _safe_next(request, "")
             target = reverse("core:login_otp")
             return redirect(f"{target}?next={next_url}" if next_url else target)
@@ -111,7 +115,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
         {
             "recent_companies": recent,
             "standing_in_for": delegators(user),
-            "my_deputies": Delegation.objects.active_on(today).filter(absent_user=user).select_related("deputy"),
+            "my_deputies": Delegation.objects.active_on(today)
+            .filter(absent_user=user)
+            .select_related("deputy"),
         },
     )
 
@@ -124,7 +130,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
     companies = []
     if query and user.has_perm("customers.view_company"):
         companies = list(search_filter(company_list(user=user), query).order_by("name", "id")[:SEARCH_LIMIT])
-    template = "core/search.html#results" if request.headers.get("HX-Request") == "true" else "core/search.html"
+    template = (
+        "core/search.html#results" if request.headers.get("HX-Request") == "true" else "core/search.html"
+    )
     return render(request, template, {"query": query, "companies": companies, "limit": SEARCH_LIMIT})
 
 
@@ -156,9 +164,13 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
 def profile_view(request: HttpRequest) -> HttpResponse:
     """The user's own settings: language, time zone, two-factor sign-in, links to tokens."""
     user = _user(request)
-    form = PreferencesForm(request.POST or None, initial={"language": user.language, "timezone": user.timezone})
+    form = PreferencesForm(
+        request.POST or None, initial={"language": user.language, "timezone": user.timezone}
+    )
     if request.method == "POST" and form.is_valid():
-        user_update_preferences(user=user, language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"])
+        user_update_preferences(
+            user=user, language=form.cleaned_data["language"], timezone_name=form.cleaned_data["timezone"]
+        )
         translation.activate(user.language)
         messages.success(request, _("Your preferences were saved."))
         return redirect("core:profile")
@@ -184,7 +196,9 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
             otp_login(request, device)
-            messages.success(request, _("Two-factor sign-in is on. You will be asked for a code when you sign in."))
+            messages.success(
+                request, _("Two-factor sign-in is on. You will be asked for a code when you sign in.")
+            )
             return redirect("core:profile")
         form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
@@ -196,7 +210,7 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
 
 
 def _base32(key: bytes) -> str:
-    import base64  # noqa: PLC0415
+    import base64
 
     return base64.b32encode(key).decode().rstrip("=")
 
@@ -224,14 +238,23 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data.get("expires_on")
         expires_at = (
-            datetime.datetime.combine(expires_on, datetime.time.max, tzinfo=user.tzinfo) if expires_on else None
+            datetime.datetime.combine(expires_on, datetime.time.max, tzinfo=user.tzinfo)
+            if expires_on
+            else None
         )
         _token, new_token = api_token_create(
-            user=user, name=form.cleaned_data["name"], is_read_only=form.cleaned_data["is_read_only"], expires_at=expires_at
+            user=user,
+            name=form.cleaned_data["name"],
+            is_read_only=form.cleaned_data["is_read_only"],
+            expires_at=expires_at,
         )
         messages.success(request, _("Token created. Copy it now: it will not be shown again."))
         form = TokenForm()
-    return render(request, "core/tokens.html", {"form": form, "tokens": api_token_list(user=user), "new_token": new_token})
+    return render(
+        request,
+        "core/tokens.html",
+        {"form": form, "tokens": api_token_list(user=user), "new_token": new_token},
+    )
 
 
 @login_required
@@ -253,7 +276,9 @@ def delegation_list_view(request: HttpRequest) -> HttpResponse:
     """Deputies: the user's own and, for managers, their team's; naming a new one."""
     user = _user(request)
     absent_choices = delegation_absent_choices(user=user)
-    form = DelegationForm(request.POST or None, absent_choices=absent_choices, initial={"absent_user": user.pk})
+    form = DelegationForm(
+        request.POST or None, absent_choices=absent_choices, initial={"absent_user": user.pk}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             delegation_create(actor=user, **form.cleaned_data)
@@ -288,5 +313,3 @@ def delegation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Delegation ended."))
     return redirect("core:delegation_list")
-
-

@@ -32,7 +32,9 @@ def delegators(user: User) -> list[User]:
     """Users whose delegation to this user is in force today (in the deputy's time zone)."""
     cache = _user_cache(user)
     if "delegators" not in cache:
-        delegation_ids = Delegation.objects.active_on(local_today(user)).filter(deputy=user).values("absent_user_id")
+        delegation_ids = (
+            Delegation.objects.active_on(local_today(user)).filter(deputy=user).values("absent_user_id")
+        )
         cache["delegators"] = list(User.objects.filter(pk__in=delegation_ids, is_active=True))
     result: list[User] = cache["delegators"]
     return result
@@ -59,7 +61,7 @@ def user_team_ids(user: User) -> set[int]:
 
 def _principal_q(principal: User, prefix: str) -> Q | None:
     """Records one principal sees by their own rights; None means everything."""
-    from klient.customers.models import AccountTeamMember  # noqa: PLC0415 - avoids an import cycle
+    from klient.customers.models import AccountTeamMember
 
     scope = user_scope(principal)
     if scope == Visibility.ALL:
@@ -72,7 +74,9 @@ def _principal_q(principal: User, prefix: str) -> Q | None:
     return condition
 
 
-def company_visibility_q(user: User | AnonymousUser, prefix: str = "", *, with_delegations: bool = True) -> Q | None:
+def company_visibility_q(
+    user: User | AnonymousUser, prefix: str = "", *, with_delegations: bool = True
+) -> Q | None:
     """A filter for records visible to the user; `prefix` reaches the company (e.g. "company__").
 
     Returns None when the user sees everything. Delegations in force add the absent users' sight.

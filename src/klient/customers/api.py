@@ -35,8 +35,12 @@ class CompanyOut(Schema):
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    payment_terms_days: int | None = Field(None, description="Commercial term: only with view_commercial_terms.")
-    discount_percent: decimal.Decimal | None = Field(None, description="Commercial term: only with view_commercial_terms.")
+    payment_terms_days: int | None = Field(
+        None, description="Commercial term: only with view_commercial_terms."
+    )
+    discount_percent: decimal.Decimal | None = Field(
+        None, description="Commercial term: only with view_commercial_terms."
+    )
 
 
 class CompanyPage(Schema):
@@ -73,6 +77,7 @@ class CompanyFilterParams(Schema):
     team: str = Field("", description="Team id")
     country: str = Field("", description="ISO 3166-1 alpha-2 code")
     sort: str = Field("name", description="name, -name, created, -created, country, -country")
+
 
 class HistoryPage(Schema):
     items: list[HistoryEntry]
@@ -118,7 +123,7 @@ def _resolve_people(data: dict[str, Any]) -> dict[str, Any]:
 def companies_list(
     request: HttpRequest,
     filters: Query[CompanyFilterParams],
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> dict[str, Any]:
     user = request_user(request)
@@ -127,7 +132,6 @@ def companies_list(
     page = keyset_paginate(queryset, ordering=company_filter.ordering, cursor=cursor, limit=limit)
     with_terms = can_see_commercial_terms(user)
     return {"items": [company_out(c, with_terms=with_terms) for c in page.items], "next": page.next_cursor}
-
 
 
 @router.post("", response={201: CompanyOut, **ERRORS}, exclude_unset=True, summary="Create a company")
@@ -142,7 +146,9 @@ def companies_create(request: HttpRequest, payload: CompanyIn) -> Status:
     return Status(201, company_out(company, with_terms=can_see_commercial_terms(user)))
 
 
-@router.get("/{company_id}", response={200: CompanyOut, **ERRORS}, exclude_unset=True, summary="Read a company")
+@router.get(
+    "/{company_id}", response={200: CompanyOut, **ERRORS}, exclude_unset=True, summary="Read a company"
+)
 def companies_read(request: HttpRequest, company_id: int) -> dict[str, Any]:
     user = request_user(request)
     return company_out(company_get(user=user, pk=company_id), with_terms=can_see_commercial_terms(user))
@@ -182,9 +188,11 @@ def companies_delete(request: HttpRequest, company_id: int, version: int | None 
 def companies_history(
     request: HttpRequest,
     company_id: int,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),  # noqa: B008
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> dict[str, Any]:
     user = request_user(request)
-    page = company_history(user=user, company=company_get(user=user, pk=company_id), cursor=cursor, limit=limit)
+    page = company_history(
+        user=user, company=company_get(user=user, pk=company_id), cursor=cursor, limit=limit
+    )
     return {"items": [history_entry_out(entry) for entry in page.items], "next": page.next_cursor}

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import LazyTypedChoiceField
 from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from klient.core.models import Role, Team, User
 from klient.customers.models import Company
@@ -22,7 +22,9 @@ class CompanyForm(forms.Form):
     tax_id = forms.CharField(label=_("Tax id"), max_length=50, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
-    payment_terms_days = forms.IntegerField(label=_("Payment terms (days)"), min_value=0, max_value=365, required=False)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"), min_value=0, max_value=365, required=False
+    )
     discount_percent = forms.DecimalField(
         label=_("Discount %"), min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False
     )
@@ -32,7 +34,9 @@ class CompanyForm(forms.Form):
         super().__init__(*args, **kwargs)
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ModelChoiceField)
-        owner_field.queryset = User.objects.filter(is_active=True).exclude(role=Role.PORTAL).order_by("username")
+        owner_field.queryset = (
+            User.objects.filter(is_active=True).exclude(role=Role.PORTAL).order_by("username")
+        )
         if not with_terms:
             for name in Company.COMMERCIAL_FIELDS:
                 del self.fields[name]
@@ -65,7 +69,9 @@ class CompanyFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", _("Any country")), *countries], required=False)
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=[("", _("Any country")), *countries], required=False
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

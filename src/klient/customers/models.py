@@ -44,7 +44,12 @@ class Company(VersionedModel):
         related_name="companies_owned",
     )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="companies"
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="companies",
     )
     # Commercial terms: shown and changed only with the view_commercial_terms permission.
     payment_terms_days = models.PositiveIntegerField(
@@ -85,7 +90,9 @@ class AccountTeamMember(models.Model):
     """Another user with a role on a company's account (team selling); they see the company."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="account_team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_memberships"
+    )
     role = models.CharField(_("role on the account"), max_length=100, blank=True)
 
     class Meta:

@@ -50,7 +50,9 @@ def can_see_commercial_terms(user: User) -> bool:
 
 def company_history(*, user: User, company: Company, cursor: str | None, limit: int) -> Page[AuditEntry]:
     """A page of the company's audit entries, newest first; commercial fields only with the permission."""
-    page = keyset_paginate(history_for(Company, company.pk), ordering=["-at", "-id"], cursor=cursor, limit=limit)
+    page = keyset_paginate(
+        history_for(Company, company.pk), ordering=["-at", "-id"], cursor=cursor, limit=limit
+    )
     if not can_see_commercial_terms(user):
         for entry in page.items:
             entry.changes = {k: v for k, v in entry.changes.items() if k not in Company.COMMERCIAL_FIELDS}

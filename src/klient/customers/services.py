@@ -61,7 +61,9 @@ def company_create(*, actor: User, **data: Any) -> Company:
     company = Company()
     _apply(company, data)
     company.save()
-    on_behalf_of = owner if isinstance(owner, User) and owner.pk != actor.pk and _is_delegator(actor, owner) else None
+    on_behalf_of = (
+        owner if isinstance(owner, User) and owner.pk != actor.pk and _is_delegator(actor, owner) else None
+    )
     audit_log(
         instance=company,
         action=AuditAction.CREATE,
@@ -93,7 +95,10 @@ def company_update(*, company: Company, actor: User, version: int, **data: Any) 
     current.updated_at = timezone.now()
     # The conditional update is the guard against a concurrent writer between our read and write.
     saved = Company.objects.filter(pk=current.pk, version=version).update(
-        **{name: getattr(current, name) for name in [*EDITABLE_FIELDS - {"owner", "team"}, "search_text", "updated_at"]},
+        **{
+            name: getattr(current, name)
+            for name in [*EDITABLE_FIELDS - {"owner", "team"}, "search_text", "updated_at"]
+        },
         owner=current.owner,
         team=current.team,
         version=F("version") + 1,
@@ -128,6 +133,9 @@ def company_delete(*, company: Company, actor: User, version: int | None = None)
         actor=actor,
         on_behalf_of=on_behalf_of,
         object_id=object_id,
-        changes={name: {"from": v["value"], "to": None, "from_label": v["label"], "to_label": None} for name, v in before.items()},
+        changes={
+            name: {"from": v["value"], "to": None, "from_label": v["label"], "to_label": None}
+            for name, v in before.items()
+        },
     )
     current.delete()

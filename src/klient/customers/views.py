@@ -52,7 +52,9 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
     form, company_filter = _filter_from(request)
     queryset = company_filter.apply(company_list(user=user), username=user.username)
     try:
-        page = keyset_paginate(queryset, ordering=company_filter.ordering, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT)
+        page = keyset_paginate(
+            queryset, ordering=company_filter.ordering, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT
+        )
     except InvalidCursor:
         messages.error(request, _("That page link is no longer valid; showing the first page."))
         page = keyset_paginate(queryset, ordering=company_filter.ordering, cursor=None, limit=DEFAULT_LIMIT)
@@ -65,7 +67,11 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
         "with_terms": can_see_commercial_terms(user),
         "can_add": user.has_perm("customers.add_company"),
     }
-    template = "customers/company_list.html#rows" if request.headers.get("HX-Request") == "true" and request.GET.get("cursor") else "customers/company_list.html"
+    template = (
+        "customers/company_list.html#rows"
+        if request.headers.get("HX-Request") == "true" and request.GET.get("cursor")
+        else "customers/company_list.html"
+    )
     return render(request, template, context)
 
 
@@ -94,15 +100,25 @@ def company_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     company = _visible_company(request, pk)
     try:
-        page = company_history(user=user, company=company, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT)
+        page = company_history(
+            user=user, company=company, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT
+        )
     except InvalidCursor as error:
         raise Http404 from error
-    template = "customers/company_history.html#history" if request.headers.get("HX-Request") == "true" else "customers/company_history.html"
+    template = (
+        "customers/company_history.html#history"
+        if request.headers.get("HX-Request") == "true"
+        else "customers/company_history.html"
+    )
     return render(request, template, {"company": company, "page": page, "field_labels": _field_labels()})
 
 
 def _field_labels() -> dict[str, str]:
-    return {field.name: str(field.verbose_name) for field in Company._meta.get_fields() if hasattr(field, "verbose_name")}
+    return {
+        field.name: str(field.verbose_name)
+        for field in Company._meta.get_fields()
+        if hasattr(field, "verbose_name")
+    }
 
 
 @login_required
@@ -112,7 +128,9 @@ def company_create_view(request: HttpRequest) -> HttpResponse:
     """A new company, owned by the creator unless they choose another owner."""
     user = _user(request)
     with_terms = can_see_commercial_terms(user)
-    form = CompanyForm(request.POST or None, with_terms=with_terms, initial={"owner": user.pk, "team": user.team_id})
+    form = CompanyForm(
+        request.POST or None, with_terms=with_terms, initial={"owner": user.pk, "team": user.team_id}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         if data.get("owner") is None:
@@ -145,8 +163,10 @@ def company_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             conflict = True
             messages.error(
                 request,
-                _("Someone else changed this company while you were editing. Your changes were not saved: "
-                  "the form now shows the current values; apply your change again."),
+                _(
+                    "Someone else changed this company while you were editing. Your changes were not saved: "
+                    "the form now shows the current values; apply your change again."
+                ),
             )
             company = _visible_company(request, pk)
             form = CompanyForm(with_terms=with_terms, initial=CompanyForm.initial_for(company))
@@ -167,7 +187,11 @@ def company_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     company = _visible_company(request, pk)
     version = request.POST.get("version")
     try:
-        company_delete(company=company, actor=_user(request), version=int(version) if version and version.isdigit() else None)
+        company_delete(
+            company=company,
+            actor=_user(request),
+            version=int(version) if version and version.isdigit() else None,
+        )
     except VersionConflict:
         messages.error(request, _("Someone else changed this company; look at it again before deleting."))
         return redirect("customers:company_detail", pk=pk)
@@ -189,7 +213,9 @@ def company_export_view(request: HttpRequest) -> StreamingHttpResponse:
     """CSV of the filtered, visible companies; commercial terms only with the permission."""
     user = _user(request)
     _form, company_filter = _filter_from(request)
-    queryset = company_filter.apply(company_list(user=user), username=user.username).order_by(*company_filter.ordering)
+    queryset = company_filter.apply(company_list(user=user), username=user.username).order_by(
+        *company_filter.ordering
+    )
     with_terms = can_see_commercial_terms(user)
     header = ["id", "name", "legal_name", "country", "tax_id", "owner", "team"]
     if with_terms:

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
-        parser.add_argument("--no-jobs", action="store_true", help="Do not start the job worker and scheduler.")
+        parser.add_argument(
+            "--no-jobs", action="store_true", help="Do not start the job worker and scheduler."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,9 @@ class Command(BaseCommand):
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Klient is serving {url}  (data: {settings.DATA_DIR})")
         if not options["no_demo"]:
-            self.stdout.write(f"Demo logins, password “{DEMO_PASSWORD}”: " + ", ".join(u.username for u in DEMO_USERS))
+            self.stdout.write(
+                f"Demo logins, password “{DEMO_PASSWORD}”: " + ", ".join(u.username for u in DEMO_USERS)
+            )
         self.stdout.flush()
         processes = [self._web(options)]
         if not options["no_jobs"]:

@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "revoke":
-            from klient.core.models import ApiToken  # noqa: PLC0415
+            from klient.core.models import ApiToken
 
             token = ApiToken.objects.select_related("user").filter(pk=options["token_id"]).first()
             if token is None:
