@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -73,10 +73,6 @@ class Team(models.Model):
         return self.name
 
 
-class KlientUserManager(UserManager["User"]):
-    """Manager for users; `select_related` the team since almost every page shows it."""
-
-
 class User(AbstractUser):
     """A person who signs in: staff in a role, or a customer contact on the portal."""
 
@@ -88,8 +84,6 @@ class User(AbstractUser):
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_e164 = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True)
-
-    objects: ClassVar[KlientUserManager] = KlientUserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")

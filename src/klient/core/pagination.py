@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -53,7 +53,7 @@ def keyset_paginate(queryset: QuerySet[M], *, ordering: list[str], cursor: str |
     queryset = queryset.order_by(*ordering)
     if cursor:
         values = decode_cursor(cursor, len(fields))
-        model_fields = [queryset.model._meta.get_field(name) for name in fields]
+        model_fields = [_concrete_field(queryset.model, name) for name in fields]
         try:
             typed = [field.to_python(value) for field, value in zip(model_fields, values, strict=True)]
         except Exception as error:  # a value of the wrong type is a bad cursor, not a crash
@@ -73,6 +73,12 @@ def keyset_paginate(queryset: QuerySet[M], *, ordering: list[str], cursor: str |
         last = rows[-1]
         next_cursor = encode_cursor([_cursor_value(getattr(last, name)) for name in fields])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def _concrete_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{name} is not a concrete field"
+    return field
 
 
 def _cursor_value(value: Any) -> Any:
