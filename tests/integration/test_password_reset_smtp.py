@@ -23,7 +23,7 @@ class Sink:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], Message]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(
             (envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content))
         )
@@ -57,6 +57,7 @@ def test_it_mails_a_working_reset_link_through_smtp(smtp_sink, alice: User) -> N
 
     assert len(smtp_sink.messages) == 1
     mail_from, recipients, message = smtp_sink.messages[0]
+    assert mail_from == "klient@localhost"
     assert recipients == ["alice@example.com"]
     assert message["Subject"] == "Klient: choose a new password"
     body = message.get_payload(decode=True).decode()
