@@ -11,3 +11,23 @@ register = template.Library()
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     """`{{ mapping|get_item:key }}`: a dictionary lookup by a variable key."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def money(amount: Any, currency: str) -> str:
+    """`{{ amount|money:"PLN" }}`: the amount formatted for the active language."""
+    from klient.core.l10n import format_money  # noqa: PLC0415
+
+    if amount is None or amount == "":
+        return "—"
+    return format_money(amount, currency)
+
+
+@register.filter
+def number(value: Any) -> str:
+    """`{{ value|number }}`: a number with the active language's separators."""
+    from klient.core.l10n import format_number  # noqa: PLC0415
+
+    if value is None or value == "":
+        return "—"
+    return format_number(value)

@@ -1,0 +1,34 @@
+"""Locale-aware formatting of money and numbers for the active language (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+import decimal
+
+from babel.numbers import format_currency, format_decimal
+from django.utils import translation
+
+# Django language codes → CLDR locales.
+_BABEL_LOCALES = {
+    "en": "en_GB",
+    "pl": "pl_PL",
+    "bs": "bs_Latn_BA",
+    "hy": "hy_AM",
+    "zh-hans": "zh_Hans_CN",
+    "ru": "ru_RU",
+}
+
+
+def babel_locale(language: str | None = None) -> str:
+    """The CLDR locale for a Django language code (the active one by default)."""
+    code = (language or translation.get_language() or "en").lower()
+    return _BABEL_LOCALES.get(code, _BABEL_LOCALES.get(code.split("-")[0], "en_GB"))
+
+
+def format_money(amount: decimal.Decimal | int | str, currency: str, language: str | None = None) -> str:
+    """`1234.5, "PLN"` → `1 234,50 zł` in Polish, `PLN 1,234.50`-style where the locale says so."""
+    return format_currency(decimal.Decimal(str(amount)), currency.upper(), locale=babel_locale(language))
+
+
+def format_number(value: decimal.Decimal | int | float | str, language: str | None = None) -> str:
+    """A number with the locale's grouping and decimal separators."""
+    return format_decimal(decimal.Decimal(str(value)), locale=babel_locale(language))
