@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from klient.core.l10n import format_money, format_number
+
 register = template.Library()
 
 
@@ -16,8 +18,6 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 @register.filter
 def money(amount: Any, currency: str) -> str:
     """`{{ amount|money:"PLN" }}`: the amount formatted for the active language."""
-    from klient.core.l10n import format_money  # noqa: PLC0415
-
     if amount is None or amount == "":
         return "—"
     return format_money(amount, currency)
@@ -26,8 +26,6 @@ def money(amount: Any, currency: str) -> str:
 @register.filter
 def number(value: Any) -> str:
     """`{{ value|number }}`: a number with the active language's separators."""
-    from klient.core.l10n import format_number  # noqa: PLC0415
-
     if value is None or value == "":
         return "—"
     return format_number(value)
