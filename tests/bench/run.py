@@ -37,7 +37,19 @@ from klient.customers.models import Company  # noqa: E402
 
 ROWS = int(os.environ.get("KLIENT_BENCH_ROWS", "100000"))
 REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
-WORDS = ["Zażółć", "Ćevapi", "Ромашка", "Արարատ", "明光贸易", "Acme", "Nordic", "Baltic", "Sever", "Volga", "Kraków"]
+WORDS = [
+    "Zażółć",
+    "Ćevapi",
+    "Ромашка",
+    "Արարատ",
+    "明光贸易",
+    "Acme",
+    "Nordic",
+    "Baltic",
+    "Sever",
+    "Volga",
+    "Kraków",
+]
 SUFFIXES = ["Sp. z o.o.", "d.o.o.", "ООО", "ՍՊԸ", "有限公司", "Ltd", "GmbH", "S.A."]
 
 
@@ -81,6 +93,7 @@ def build() -> dict[str, User]:
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
     call()  # warm
     timings = []
+    connection.queries_log.clear()  # DEBUG keeps at most 9000 queries; start counting from empty
     with CaptureQueriesContext(connection) as queries:
         call()
     for _ in range(REPEAT):
@@ -118,9 +131,15 @@ def main() -> None:
     am_api = api_client(people["account_manager"])
     manager_api = api_client(people["manager"])
 
-    results["api_companies_first_page_admin"] = measure(lambda: ok(admin_api.get("/api/v1/companies?limit=50")))
-    results["api_companies_first_page_account_manager"] = measure(lambda: ok(am_api.get("/api/v1/companies?limit=50")))
-    results["api_companies_first_page_manager"] = measure(lambda: ok(manager_api.get("/api/v1/companies?limit=50")))
+    results["api_companies_first_page_admin"] = measure(
+        lambda: ok(admin_api.get("/api/v1/companies?limit=50"))
+    )
+    results["api_companies_first_page_account_manager"] = measure(
+        lambda: ok(am_api.get("/api/v1/companies?limit=50"))
+    )
+    results["api_companies_first_page_manager"] = measure(
+        lambda: ok(manager_api.get("/api/v1/companies?limit=50"))
+    )
 
     cursor_at_depth = None
     response = ok(admin_api.get("/api/v1/companies?limit=200")).json()
@@ -130,9 +149,15 @@ def main() -> None:
     results["api_companies_page_10000_rows_deep"] = measure(
         lambda: ok(admin_api.get(f"/api/v1/companies?limit=50&cursor={cursor_at_depth}"))
     )
-    results["api_companies_sorted_newest"] = measure(lambda: ok(admin_api.get("/api/v1/companies?limit=50&sort=-created")))
-    results["api_companies_search_word"] = measure(lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=zazolc")))
-    results["api_companies_search_rare"] = measure(lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=0004242")))
+    results["api_companies_sorted_newest"] = measure(
+        lambda: ok(admin_api.get("/api/v1/companies?limit=50&sort=-created"))
+    )
+    results["api_companies_search_word"] = measure(
+        lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=zazolc"))
+    )
+    results["api_companies_search_rare"] = measure(
+        lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=0004242"))
+    )
     results["api_company_read"] = measure(lambda: ok(admin_api.get("/api/v1/companies/4242")))
 
     ui = Client()

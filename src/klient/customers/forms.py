@@ -7,10 +7,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField  # type: ignore[attr-defined]
 
 from klient.core.models import Role, Team, User
+from klient.core.widgets import FastSelect
 from klient.customers.models import Company
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO countries named in the active language, with an empty choice first."""
+    return [("", "—"), *((code, str(name)) for code, name in countries)]
+
+
+def any_country_choices() -> list[tuple[str, str]]:
+    """Countries for a filter: "any country" first."""
+    return [("", str(_("Any country"))), *((code, str(name)) for code, name in countries)]
 
 
 class CompanyForm(forms.Form):
@@ -18,7 +28,9 @@ class CompanyForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=200)
     legal_name = forms.CharField(label=_("Legal name"), max_length=300, required=False)
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "—"), *countries], required=False)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=country_choices, required=False, widget=FastSelect
+    )
     tax_id = forms.CharField(label=_("Tax id"), max_length=50, required=False)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all(), required=False)
@@ -69,8 +81,8 @@ class CompanyFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=[("", _("Any country")), *countries], required=False
+    country = forms.ChoiceField(
+        label=_("Country"), choices=any_country_choices, required=False, widget=FastSelect
     )
     sort = forms.ChoiceField(
         label=_("Sort"),
