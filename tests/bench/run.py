@@ -19,14 +19,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klient.settings")
 os.environ.setdefault("KLIENT_API_RATE_LIMIT", "1000000/m")
 os.environ.setdefault("KLIENT_DEBUG", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import (  # noqa: E402
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -63,7 +66,7 @@ def build() -> dict[str, User]:
     manager = user_create(username="manager", role=Role.SALES_MANAGER, team=teams[0], password="bench-pass-1")
     admin = user_create(username="admin", role=Role.ADMIN, password="bench-pass-1")
     agent = user_create(username="agent", role=Role.SERVICE_AGENT, password="bench-pass-1")
-    rng = random.Random(42)  # noqa: S311 - deterministic test data
+    rng = random.Random(42)
     batch: list[Company] = []
     with transaction.atomic():
         for n in range(ROWS):
