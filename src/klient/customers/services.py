@@ -84,7 +84,9 @@ def company_update(*, company: Company, actor: User, version: int, **data: Any) 
     if not actor.has_perm("customers.change_company"):
         raise NotAllowed(_("You may not change companies."))
     _check_commercial(actor, data)
-    current = Company.objects.select_for_update().select_related("owner", "team").get(pk=company.pk)
+    current = (
+        Company.objects.select_for_update(of=("self",)).select_related("owner", "team").get(pk=company.pk)
+    )
     if current.version != version:
         raise VersionConflict(current.version)
     before = snapshot(current, Company.AUDITED_FIELDS)
