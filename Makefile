@@ -8,11 +8,12 @@ PORT ?= 8000
 # PostgreSQL used by the second run of the database suite (CI starts the server).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/klient
 
-.PHONY: run install install-dev translations test lint types migrations-check translations-check \
+.PHONY: run system install install-dev translations test lint types migrations-check translations-check \
         unit postgres browser deploy-check bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Klient needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "Creating the virtualenv failed: on Debian, apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
@@ -36,7 +37,11 @@ run: install translations
 	$(KLIENT) run --host $(HOST) --port $(PORT)
 
 ## make test: every check CI runs
-test: install-dev translations lint types migrations-check translations-check unit postgres browser deploy-check
+test: system install-dev translations lint types migrations-check translations-check unit postgres browser deploy-check
+	@echo "make test: every check passed"
+
+system:
+	scripts/install-system-packages
 
 lint: install-dev
 	$(BIN)/ruff check src tests
@@ -62,7 +67,6 @@ postgres: install-dev
 	  if [ -n "$$CI" ]; then exit 1; fi; fi
 
 browser: install-dev
-	scripts/install-browser
 	$(BIN)/pytest -q -m browser tests/browser
 
 deploy-check: install-dev
