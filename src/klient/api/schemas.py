@@ -22,6 +22,10 @@ class ConflictError(Error):
     current_version: int
 
 
+# The error answers every endpoint may give (design.md §7).
+ERRORS: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+
+
 class HistoryChange(Schema):
     field: str
     before: Any = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from klient.api.auth import request_user
+from klient.api.schemas import ERRORS
 from klient.core.models import timezone_choices
 from klient.core.services import user_update_preferences
 
@@ -26,6 +27,8 @@ class MeOut(Schema):
 
 
 class MePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     language: str | None = None
     timezone: str | None = None
 
@@ -57,12 +60,12 @@ def _me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/me", response=MeOut, summary="The caller's profile")
+@router.get("/me", response={200: MeOut, **ERRORS}, summary="The caller's profile")
 def me_read(request: HttpRequest) -> dict[str, object]:
     return _me(request)
 
 
-@router.patch("/me", response=MeOut, summary="Change the caller's language and time zone")
+@router.patch("/me", response={200: MeOut, **ERRORS}, summary="Change the caller's language and time zone")
 def me_update(request: HttpRequest, payload: MePatch) -> dict[str, object]:
     user_update_preferences(
         user=request_user(request), language=payload.language, timezone_name=payload.timezone

@@ -23,6 +23,6 @@ class FastSelect(forms.Select):
             key = "" if option_value is None else str(option_value)
             marker = " selected" if key in selected else ""
             options.append(
-                f'<option value="{conditional_escape(key)}"{marker}>{conditional_escape(label)}</option>'
+                f'<option value="{conditional_escape(key)}"{marker}>{conditional_escape(str(label))}</option>'
             )
         return mark_safe(f"<select{flatatt(final_attrs)}>{''.join(options)}</select>")  # noqa: S308 - every part escaped above

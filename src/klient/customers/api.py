@@ -9,10 +9,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from klient.api.auth import request_user
-from klient.api.schemas import ConflictError, Error, HistoryEntry, history_entry_out
+from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.core.models import Team, User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.filters import CompanyFilter
@@ -21,7 +21,6 @@ from klient.customers.selectors import can_see_commercial_terms, company_get, co
 from klient.customers.services import company_create, company_delete, company_update
 
 router = Router(tags=["companies"])
-ERRORS: dict[int, Any] = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
 
 
 class CompanyOut(Schema):
@@ -49,25 +48,29 @@ class CompanyPage(Schema):
 
 
 class CompanyIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., min_length=1, max_length=200)
     legal_name: str = Field("", max_length=300)
     country: str = Field("", max_length=2, description="ISO 3166-1 alpha-2 code")
     tax_id: str = Field("", max_length=50)
     owner: str | None = Field(None, description="Username; defaults to the caller")
     team: str | None = Field(None, description="Team name; defaults to the owner's team")
-    payment_terms_days: int | None = Field(None, ge=0, le=365)
+    payment_terms_days: StrictInt | None = Field(None, ge=0, le=365)
     discount_percent: decimal.Decimal | None = Field(None, ge=0, le=100)
 
 
 class CompanyPatch(Schema):
-    version: int = Field(..., description="The version you read; a stale one is refused with 409")
+    model_config = ConfigDict(extra="forbid")
+
+    version: StrictInt = Field(..., description="The version you read; a stale one is refused with 409")
     name: str | None = Field(None, min_length=1, max_length=200)
     legal_name: str | None = Field(None, max_length=300)
     country: str | None = Field(None, max_length=2)
     tax_id: str | None = Field(None, max_length=50)
     owner: str | None = None
     team: str | None = None
-    payment_terms_days: int | None = Field(None, ge=0, le=365)
+    payment_terms_days: StrictInt | None = Field(None, ge=0, le=365)
     discount_percent: decimal.Decimal | None = Field(None, ge=0, le=100)
 
 

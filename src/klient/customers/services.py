@@ -36,9 +36,10 @@ def _apply(company: Company, data: dict[str, Any]) -> None:
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    text_fields = {"name", "legal_name", "country", "tax_id"}
     for name, value in data.items():
-        if isinstance(value, str) and name != "country":
-            value = value.strip()
+        if name in text_fields:
+            value = "" if value is None else str(value).strip()
         if name == "discount_percent" and value is not None and not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(str(value))
         setattr(company, name, value)
