@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import UserRateThrottle
 
@@ -29,6 +30,8 @@ class TokenAuth(HttpBearer):
         if api_token.is_read_only and request.method not in SAFE_METHODS:
             raise ReadOnlyToken
         request.user = api_token.user
+        # Token requests skip the session middleware that applies preferences: answer in the user's language.
+        translation.activate(api_token.user.language)
         return api_token
 
 

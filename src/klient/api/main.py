@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -40,7 +41,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
             str(part) for part in error.get("loc", []) if part not in {"body", "payload", "query", "path"}
         ]
         errors.append({"field": ".".join(location) or None, "message": str(error.get("msg", ""))})
-    return _error(request, 422, "The request is not valid.", errors)
+    return _error(request, 422, _("The request is not valid."), errors)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -53,39 +54,39 @@ def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) 
         ]
     else:
         errors = [{"field": None, "message": str(message)} for message in exc.messages]
-    return _error(request, 422, "The request is not valid.", errors)
+    return _error(request, 422, _("The request is not valid."), errors)
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 404, "Not found.")
+    return _error(request, 404, _("Not found."))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 404, "Not found.")
+    return _error(request, 404, _("Not found."))
 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    response = _error(request, 401, "Authentication required: send `Authorization: Bearer <token>`.")
+    response = _error(request, 401, _("Authentication required: send `Authorization: Bearer <token>`."))
     response["WWW-Authenticate"] = 'Bearer realm="klient"'
     return response
 
 
 @api.exception_handler(ReadOnlyToken)
 def on_read_only_token(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 403, "This token is read-only.")
+    return _error(request, 403, _("This token is read-only."))
 
 
 @api.exception_handler(NotAllowed)
 def on_not_allowed(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 403, str(exc) or "Not allowed.")
+    return _error(request, 403, str(exc) or _("Not allowed."))
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return _error(request, 403, str(exc) or "Not allowed.")
+    return _error(request, 403, str(exc) or _("Not allowed."))
 
 
 @api.exception_handler(VersionConflict)
@@ -93,8 +94,13 @@ def on_conflict(request: HttpRequest, exc: VersionConflict) -> HttpResponse:
     return _error(
         request,
         409,
-        "The record was changed by someone else; reload it and apply your change again.",
-        [{"field": "version", "message": f"current version is {exc.current_version}"}],
+        _("The record was changed by someone else; reload it and apply your change again."),
+        [
+            {
+                "field": "version",
+                "message": _("current version is %(version)s") % {"version": exc.current_version},
+            }
+        ],
         current_version=exc.current_version,
     )
 
@@ -104,14 +110,14 @@ def on_invalid_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _error(
         request,
         400,
-        "The cursor is not valid.",
-        [{"field": "cursor", "message": "not a cursor of this list"}],
+        _("The cursor is not valid."),
+        [{"field": "cursor", "message": _("not a cursor of this list")}],
     )
 
 
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    return _error(request, 429, "Too many requests; slow down and retry later.")
+    return _error(request, 429, _("Too many requests; slow down and retry later."))
 
 
 @api.exception_handler(HttpError)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from klient.core.models import User
+from klient.core.models import Role, User
 from klient.core.visibility import delegators
 
 
@@ -25,7 +25,8 @@ def navigation_for(user: User) -> list[NavItem]:
     items = [NavItem(_("Home"), reverse("core:home"), "home")]
     if user.has_perm("customers.view_company"):
         items.append(NavItem(_("Companies"), reverse("customers:company_list"), "companies"))
-    items.append(NavItem(_("Delegations"), reverse("core:delegation_list"), "delegations"))
+    if user.role != Role.PORTAL:
+        items.append(NavItem(_("Delegations"), reverse("core:delegation_list"), "delegations"))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index"), "admin"))
     return items

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from klient.core.exceptions import NotAllowed
 from klient.core.forms import DelegationForm, OtpForm, PreferencesForm, TokenForm
-from klient.core.models import Delegation, User
+from klient.core.models import Delegation, Role, User
 from klient.core.search import search_filter
 from klient.core.selectors import api_token_list, delegation_absent_choices, delegation_list
 from klient.core.services import (
@@ -44,6 +44,14 @@ SEARCH_LIMIT = 20
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def _staff_user(request: HttpRequest) -> User:
+    """The signed-in user when they are staff; portal customers are refused (403)."""
+    user = _user(request)
+    if user.role == Role.PORTAL:
+        raise PermissionDenied
+    return user
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -274,7 +282,7 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delegation_list_view(request: HttpRequest) -> HttpResponse:
     """Deputies: the user's own and, for managers, their team's; naming a new one."""
-    user = _user(request)
+    user = _staff_user(request)
     absent_choices = delegation_absent_choices(user=user)
     form = DelegationForm(
         request.POST or None, absent_choices=absent_choices, initial={"absent_user": user.pk}
@@ -302,7 +310,7 @@ def delegation_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delegation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     """End a delegation now."""
-    user = _user(request)
+    user = _staff_user(request)
     delegation = delegation_list(user=user).filter(pk=pk).first()
     if delegation is None:
         raise Http404

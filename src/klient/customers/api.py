@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictInt
 
@@ -112,12 +113,12 @@ def _resolve_people(data: dict[str, Any]) -> dict[str, Any]:
     if "owner" in data and data["owner"] is not None:
         owner = User.objects.filter(username=data["owner"], is_active=True).select_related("team").first()
         if owner is None:
-            raise ValidationError({"owner": f"No active user named “{data['owner']}”."})
+            raise ValidationError({"owner": _("No active user named “%(name)s”.") % {"name": data["owner"]}})
         data["owner"] = owner
     if "team" in data and data["team"] is not None:
         team = Team.objects.filter(name=data["team"]).first()
         if team is None:
-            raise ValidationError({"team": f"No team named “{data['team']}”."})
+            raise ValidationError({"team": _("No team named “%(name)s”.") % {"name": data["team"]}})
         data["team"] = team
     return data
 
