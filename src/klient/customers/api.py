@@ -7,7 +7,7 @@ import decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictInt
@@ -17,9 +17,21 @@ from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entr
 from klient.core.models import Team, User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.filters import CompanyFilter
-from klient.customers.models import Company
-from klient.customers.selectors import can_see_commercial_terms, company_get, company_history, company_list
-from klient.customers.services import company_create, company_delete, company_update
+from klient.customers.models import AccountTeamMember, Company
+from klient.customers.selectors import (
+    account_team_list,
+    can_see_commercial_terms,
+    company_get,
+    company_history,
+    company_list,
+)
+from klient.customers.services import (
+    account_team_add,
+    account_team_remove,
+    company_create,
+    company_delete,
+    company_update,
+)
 
 router = Router(tags=["companies"])
 
@@ -81,6 +93,24 @@ class CompanyFilterParams(Schema):
     team: str = Field("", description="Team id")
     country: str = Field("", description="ISO 3166-1 alpha-2 code")
     sort: str = Field("name", description="name, -name, created, -created, country, -country")
+
+
+class AccountTeamMemberOut(Schema):
+    username: str
+    full_name: str
+    role: str
+
+
+class AccountTeamPage(Schema):
+    items: list[AccountTeamMemberOut]
+    next: str | None
+
+
+class AccountTeamMemberIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(..., min_length=1, max_length=150)
+    role: str = Field("", max_length=100, description="Role on the account, e.g. technical lead")
 
 
 class HistoryPage(Schema):
@@ -200,3 +230,48 @@ def companies_history(
         user=user, company=company_get(user=user, pk=company_id), cursor=cursor, limit=limit
     )
     return {"items": [history_entry_out(entry) for entry in page.items], "next": page.next_cursor}
+
+
+def _member_out(member: AccountTeamMember) -> dict[str, Any]:
+    return {"username": member.user.username, "full_name": member.user.get_full_name(), "role": member.role}
+
+
+@router.get(
+    "/{company_id}/account-team",
+    response={200: AccountTeamPage, **ERRORS},
+    summary="Users on the company's account team (they see the company)",
+)
+def account_team_read(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    company = company_get(user=request_user(request), pk=company_id)
+    return {"items": [_member_out(m) for m in account_team_list(company=company)], "next": None}
+
+
+@router.post(
+    "/{company_id}/account-team",
+    response={201: AccountTeamMemberOut, **ERRORS},
+    summary="Put a user on the account team (or change their role on it)",
+)
+def account_team_create(request: HttpRequest, company_id: int, payload: AccountTeamMemberIn) -> Status:
+    user = request_user(request)
+    company = company_get(user=user, pk=company_id)
+    member_user = User.objects.filter(username=payload.username, is_active=True).first()
+    if member_user is None:
+        raise ValidationError(
+            {"username": _("No active user named “%(name)s”.") % {"name": payload.username}}
+        )
+    member = account_team_add(company=company, user=member_user, role=payload.role, actor=user)
+    return Status(201, _member_out(member))
+
+
+@router.delete(
+    "/{company_id}/account-team/{username}",
+    response={204: None, **ERRORS},
+    summary="Take a user off the account team",
+)
+def account_team_delete(request: HttpRequest, company_id: int, username: str) -> HttpResponse:
+    user = request_user(request)
+    company = company_get(user=user, pk=company_id)
+    member_user = User.objects.filter(username=username).first()
+    if member_user is None or not account_team_remove(company=company, user=member_user, actor=user):
+        raise Http404
+    return HttpResponse(status=204)

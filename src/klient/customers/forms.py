@@ -103,3 +103,18 @@ class CompanyFilterForm(forms.Form):
         assert isinstance(owner_field, forms.ChoiceField) and isinstance(team_field, forms.ChoiceField)
         owner_field.choices = [("", _("Anyone")), ("me", _("Me"))]
         team_field.choices = [("", _("Any team")), *((str(t.pk), t.name) for t in Team.objects.all())]
+
+
+class AccountTeamForm(forms.Form):
+    """Add a colleague to a company's account team."""
+
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    role = forms.CharField(label=_("Role on the account"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user_field = self.fields["user"]
+        assert isinstance(user_field, forms.ModelChoiceField)
+        user_field.queryset = (
+            User.objects.filter(is_active=True).exclude(role=Role.PORTAL).order_by("username")
+        )

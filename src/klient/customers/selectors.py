@@ -8,7 +8,7 @@ from klient.core.audit import history_for
 from klient.core.models import AuditEntry, User
 from klient.core.pagination import Page, keyset_paginate
 from klient.core.visibility import company_visibility_q, delegators
-from klient.customers.models import Company
+from klient.customers.models import AccountTeamMember, Company
 
 SORTS = {
     "name": ["name", "id"],
@@ -57,3 +57,8 @@ def company_history(*, user: User, company: Company, cursor: str | None, limit: 
         for entry in page.items:
             entry.changes = {k: v for k, v in entry.changes.items() if k not in Company.COMMERCIAL_FIELDS}
     return page
+
+
+def account_team_list(*, company: Company) -> QuerySet[AccountTeamMember]:
+    """Members of a company's account team, by username."""
+    return AccountTeamMember.objects.filter(company=company).select_related("user").order_by("user__username")

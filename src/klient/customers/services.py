@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 
 from klient.core.audit import AuditAction, audit_log, diff, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
-from klient.core.models import User
+from klient.core.models import Role, User
 from klient.core.search import fold
 from klient.core.visibility import delegators
-from klient.customers.models import Company
+from klient.customers.models import AccountTeamMember, Company
 from klient.customers.selectors import can_see_commercial_terms, company_on_behalf_of
 
 EDITABLE_FIELDS = {"name", "legal_name", "country", "tax_id", "owner", "team", *Company.COMMERCIAL_FIELDS}
@@ -142,3 +142,61 @@ def company_delete(*, company: Company, actor: User, version: int | None = None)
         },
     )
     current.delete()
+
+
+def _account_team_label(company: Company) -> str:
+    members = (
+        AccountTeamMember.objects.filter(company=company).select_related("user").order_by("user__username")
+    )
+    return ", ".join(f"{m.user.username} ({m.role})" if m.role else m.user.username for m in members)
+
+
+@transaction.atomic
+def account_team_add(*, company: Company, user: User, role: str, actor: User) -> AccountTeamMember:
+    """Put a user on a company's account team (team selling); they see the company from then on."""
+    if not actor.has_perm("customers.change_company"):
+        raise NotAllowed(_("You may not change companies."))
+    if not user.is_active or user.role == Role.PORTAL:
+        raise ValidationError({"user": _("Only active staff users can join an account team.")})
+    if user.pk == company.owner_id:
+        raise ValidationError({"user": _("The owner is already responsible for this company.")})
+    before = _account_team_label(company)
+    member, created = AccountTeamMember.objects.get_or_create(
+        company=company, user=user, defaults={"role": role.strip()}
+    )
+    if not created and member.role != role.strip():
+        member.role = role.strip()
+        member.save(update_fields=["role"])
+    after = _account_team_label(company)
+    if before != after:
+        _audit_account_team(company=company, actor=actor, before=before, after=after)
+    return member
+
+
+@transaction.atomic
+def account_team_remove(*, company: Company, user: User, actor: User) -> bool:
+    """Take a user off a company's account team; returns whether they were on it."""
+    if not actor.has_perm("customers.change_company"):
+        raise NotAllowed(_("You may not change companies."))
+    before = _account_team_label(company)
+    removed = AccountTeamMember.objects.filter(company=company, user=user).delete()[0] > 0
+    if removed:
+        _audit_account_team(company=company, actor=actor, before=before, after=_account_team_label(company))
+    return removed
+
+
+def _audit_account_team(*, company: Company, actor: User, before: str, after: str) -> None:
+    audit_log(
+        instance=company,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        on_behalf_of=company_on_behalf_of(actor=actor, company=company),
+        changes={
+            "account_team": {
+                "from": before or None,
+                "to": after or None,
+                "from_label": before or None,
+                "to_label": after or None,
+            }
+        },
+    )

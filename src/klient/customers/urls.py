@@ -11,4 +11,10 @@ urlpatterns = [
     path("<int:pk>/edit/", views.company_edit_view, name="company_edit"),
     path("<int:pk>/delete/", views.company_delete_view, name="company_delete"),
     path("<int:pk>/history/", views.company_history_view, name="company_history"),
+    path("<int:pk>/account-team/", views.company_account_team_add_view, name="company_account_team_add"),
+    path(
+        "<int:pk>/account-team/<int:user_id>/remove/",
+        views.company_account_team_remove_view,
+        name="company_account_team_remove",
+    ),
 ]

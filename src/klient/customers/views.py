@@ -17,10 +17,22 @@ from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor, keyset_paginate
 from klient.customers.filters import CompanyFilter
-from klient.customers.forms import CompanyFilterForm, CompanyForm
+from klient.customers.forms import AccountTeamForm, CompanyFilterForm, CompanyForm
 from klient.customers.models import Company
-from klient.customers.selectors import can_see_commercial_terms, company_get, company_history, company_list
-from klient.customers.services import company_create, company_delete, company_update
+from klient.customers.selectors import (
+    account_team_list,
+    can_see_commercial_terms,
+    company_get,
+    company_history,
+    company_list,
+)
+from klient.customers.services import (
+    account_team_add,
+    account_team_remove,
+    company_create,
+    company_delete,
+    company_update,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -89,8 +101,48 @@ def company_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "with_terms": can_see_commercial_terms(user),
             "can_change": user.has_perm("customers.change_company"),
             "can_delete": user.has_perm("customers.delete_company"),
+            "account_team": account_team_list(company=company),
+            "account_team_form": AccountTeamForm(),
         },
     )
+
+
+@login_required
+@permission_required("customers.change_company", raise_exception=True)
+@require_POST
+def company_account_team_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a colleague on the account team from the card."""
+    company = _visible_company(request, pk)
+    form = AccountTeamForm(request.POST)
+    if form.is_valid():
+        try:
+            account_team_add(
+                company=company,
+                user=form.cleaned_data["user"],
+                role=form.cleaned_data["role"],
+                actor=_user(request),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Account team updated."))
+    else:
+        messages.error(request, _("Choose a colleague to add."))
+    return redirect("customers:company_detail", pk=pk)
+
+
+@login_required
+@permission_required("customers.change_company", raise_exception=True)
+@require_POST
+def company_account_team_remove_view(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Take a colleague off the account team."""
+    company = _visible_company(request, pk)
+    member = account_team_list(company=company).filter(user_id=user_id).first()
+    if member is None:
+        raise Http404
+    account_team_remove(company=company, user=member.user, actor=_user(request))
+    messages.success(request, _("Account team updated."))
+    return redirect("customers:company_detail", pk=pk)
 
 
 @login_required
@@ -114,11 +166,13 @@ def company_history_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _field_labels() -> dict[str, str]:
-    return {
+    labels = {
         field.name: str(field.verbose_name)
         for field in Company._meta.get_fields()
         if hasattr(field, "verbose_name")
     }
+    labels["account_team"] = str(_("Account team"))
+    return labels
 
 
 @login_required
