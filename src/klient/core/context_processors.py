@@ -36,7 +36,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
+    absent_users = delegators(user)
     return {
         "nav_items": navigation_for(user),
-        "acting_for": delegators(user),
+        "acting_for": absent_users,
+        "acting_for_names": ", ".join(str(absent) for absent in absent_users),
     }

@@ -29,3 +29,10 @@ def number(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return format_number(value)
+
+
+@register.filter
+def minutes(duration: Any) -> int:
+    """`{{ timedelta|minutes }}`: whole minutes, rounded up (a lockout of 90 s reads as 2 minutes)."""
+    seconds = duration.total_seconds() if hasattr(duration, "total_seconds") else 0
+    return max(1, -(-int(seconds) // 60)) if seconds else 0
