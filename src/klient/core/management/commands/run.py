@@ -66,7 +66,7 @@ class Command(BaseCommand):
     def _jobs(self) -> subprocess.Popen[bytes]:
         # One worker with the embedded beat scheduler: enough on one machine.
         command = [
-            sys.executable, "-m", "celery", "-A", "klient", "worker", "--beat",
+            sys.executable, "-m", "celery", "-A", "klient", "--quiet", "worker", "--beat",
             "--pool", "solo", "--loglevel", "WARNING",
             "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
         ]  # fmt: skip
