@@ -19,8 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone, translation
 
 from klient.core.models import Role, Team, User
 from klient.core.services import api_token_create, team_get_or_create, user_create
@@ -163,3 +165,11 @@ def api() -> Callable[..., ApiClient]:
         return ApiClient(raw)
 
     return for_user
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone() -> None:
+    # Requests activate the user's language and time zone on the thread and leave them there;
+    # every test starts from the defaults, so services called directly answer in English and UTC.
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()

@@ -76,7 +76,8 @@ def audit_log(
 ) -> AuditEntry:
     """Append one audit entry; call inside the transaction that made the change."""
     return AuditEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(type(instance)),
+        # Not type(instance): request.user arrives wrapped in a lazy object (django-otp's middleware).
+        content_type=ContentType.objects.get_for_model(instance._meta.model),
         object_id=object_id if object_id is not None else instance.pk,
         object_repr=str(instance)[:200],
         action=action,

@@ -8,6 +8,8 @@ from django.db.models import Model
 from klient.core.models import User
 from klient.core.visibility import delegators
 
+_model_backend = ModelBackend()
+
 
 class DelegationBackend(ModelBackend):
     """Adds the permissions of every user whose delegation to this user is in force today."""
@@ -24,7 +26,8 @@ class DelegationBackend(ModelBackend):
             return set()
         permissions: set[str] = set()
         for absent_user in delegators(user_obj):
-            permissions |= super().get_all_permissions(absent_user)
+            # ModelBackend's own answer: this class's get_*_permissions return nothing by design.
+            permissions |= _model_backend.get_all_permissions(absent_user)
         return permissions
 
     def get_user_permissions(self, user_obj: Any, obj: Model | None = None) -> set[str]:

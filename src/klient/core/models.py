@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from typing import Any
 
@@ -39,14 +40,20 @@ class Visibility(models.TextChoices):
     ALL = "all", _("All records")
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """Every IANA time zone name; read once, since listing them walks the tz database on disk."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     """Every IANA time zone, sorted, as form choices."""
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in sorted(known_timezones())]
 
 
 def validate_timezone(value: str) -> None:
     """Refuse a name that is not an IANA time zone."""
-    if value not in zoneinfo.available_timezones():
+    if value not in known_timezones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 

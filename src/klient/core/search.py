@@ -15,7 +15,8 @@ _EXTRA_FOLDS = str.maketrans(
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics, keep every script's letters (`Zażółć` → `zazolc`, `Ёлка` → `елка`)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Decompose before and after case folding: compatibility forms such as "ℌ" decompose to capitals.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.translate(_EXTRA_FOLDS).split())
 

@@ -6,7 +6,7 @@ import datetime
 import decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -138,6 +138,14 @@ def company_out(company: Company, *, with_terms: bool) -> dict[str, Any]:
     return data
 
 
+def _reader(request: HttpRequest) -> User:
+    """The caller, refused (403) without the permission to view companies, as in the UI."""
+    user = request_user(request)
+    if not user.has_perm("customers.view_company"):
+        raise PermissionDenied
+    return user
+
+
 def _resolve_people(data: dict[str, Any]) -> dict[str, Any]:
     """Turn owner usernames and team names into objects, naming the field when one is unknown."""
     if "owner" in data and data["owner"] is not None:
@@ -160,7 +168,7 @@ def companies_list(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    user = request_user(request)
+    user = _reader(request)
     company_filter = CompanyFilter(**filters.dict())
     queryset = company_filter.apply(company_list(user=user), username=user.username)
     page = keyset_paginate(queryset, ordering=company_filter.ordering, cursor=cursor, limit=limit)
@@ -184,7 +192,7 @@ def companies_create(request: HttpRequest, payload: CompanyIn) -> Status:
     "/{company_id}", response={200: CompanyOut, **ERRORS}, exclude_unset=True, summary="Read a company"
 )
 def companies_read(request: HttpRequest, company_id: int) -> dict[str, Any]:
-    user = request_user(request)
+    user = _reader(request)
     return company_out(company_get(user=user, pk=company_id), with_terms=can_see_commercial_terms(user))
 
 
@@ -225,7 +233,7 @@ def companies_history(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    user = request_user(request)
+    user = _reader(request)
     page = company_history(
         user=user, company=company_get(user=user, pk=company_id), cursor=cursor, limit=limit
     )
@@ -242,7 +250,7 @@ def _member_out(member: AccountTeamMember) -> dict[str, Any]:
     summary="Users on the company's account team (they see the company)",
 )
 def account_team_read(request: HttpRequest, company_id: int) -> dict[str, Any]:
-    company = company_get(user=request_user(request), pk=company_id)
+    company = company_get(user=_reader(request), pk=company_id)
     return {"items": [_member_out(m) for m in account_team_list(company=company)], "next": None}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import QuerySet
 
 from klient.core.audit import history_for
@@ -19,6 +20,7 @@ SORTS = {
     "-country": ["-country", "-name", "-id"],
 }
 DEFAULT_SORT = "name"
+_model_backend = ModelBackend()
 
 
 def company_list(*, user: User) -> QuerySet[Company]:
@@ -31,12 +33,24 @@ def company_get(*, user: User, pk: int) -> Company:
     return company_list(user=user).get(pk=pk)
 
 
-def company_on_behalf_of(*, actor: User, company: Company) -> User | None:
-    """The absent user the actor works for on this company, or None when it is the actor's own right."""
+def _has_own_permission(user: User, permission: str) -> bool:
+    """Whether the user holds a permission by their own role, not one lent by a delegation."""
+    return user.is_active and (user.is_superuser or permission in _model_backend.get_all_permissions(user))
+
+
+def company_on_behalf_of(*, actor: User, company: Company, permission: str | None = None) -> User | None:
+    """The absent user the actor works for on this company, or None when it is the actor's own right.
+
+    With `permission`, the actor's own right needs that permission too: a deputy who sees the company
+    but may change it only with the absent user's permission works on the absent user's behalf.
+    """
     own = company_visibility_q(actor, with_delegations=False)
-    if own is None or Company.objects.filter(own, pk=company.pk).exists():
+    sees_it = own is None or Company.objects.filter(own, pk=company.pk).exists()
+    if sees_it and (permission is None or _has_own_permission(actor, permission)):
         return None
     for absent_user in delegators(actor):
+        if permission is not None and not _has_own_permission(absent_user, permission):
+            continue
         theirs = company_visibility_q(absent_user, with_delegations=False)
         if theirs is None or Company.objects.filter(theirs, pk=company.pk).exists():
             return absent_user

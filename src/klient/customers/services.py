@@ -113,7 +113,9 @@ def company_update(*, company: Company, actor: User, version: int, **data: Any) 
         instance=current,
         action=AuditAction.UPDATE,
         actor=actor,
-        on_behalf_of=company_on_behalf_of(actor=actor, company=current),
+        on_behalf_of=company_on_behalf_of(
+            actor=actor, company=current, permission="customers.change_company"
+        ),
         changes=changes,
     )
     return current
@@ -127,7 +129,7 @@ def company_delete(*, company: Company, actor: User, version: int | None = None)
     current = Company.objects.select_for_update().get(pk=company.pk)
     if version is not None and current.version != version:
         raise VersionConflict(current.version)
-    on_behalf_of = company_on_behalf_of(actor=actor, company=current)
+    on_behalf_of = company_on_behalf_of(actor=actor, company=current, permission="customers.delete_company")
     before = snapshot(current, Company.AUDITED_FIELDS)
     object_id = current.pk
     audit_log(
@@ -190,7 +192,9 @@ def _audit_account_team(*, company: Company, actor: User, before: str, after: st
         instance=company,
         action=AuditAction.UPDATE,
         actor=actor,
-        on_behalf_of=company_on_behalf_of(actor=actor, company=company),
+        on_behalf_of=company_on_behalf_of(
+            actor=actor, company=company, permission="customers.change_company"
+        ),
         changes={
             "account_team": {
                 "from": before or None,

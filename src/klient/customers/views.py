@@ -289,7 +289,11 @@ def company_export_view(request: HttpRequest) -> StreamingHttpResponse:
                 company.team.name if company.team else "",
             ]
             if with_terms:
-                row += [company.payment_terms_days or "", company.discount_percent or ""]
+                # Zero days or a zero discount is a term, not a blank: only None is left empty.
+                row += [
+                    "" if value is None else value
+                    for value in (company.payment_terms_days, company.discount_percent)
+                ]
             yield writer.writerow(row)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

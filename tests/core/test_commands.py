@@ -1,0 +1,150 @@
+"""Management commands: createuser, token, demo."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
+from klient.core.models import ApiToken, AuditEntry, Role, Team, User
+from klient.customers.models import Company
+from tests.conftest import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_createuser_creates_the_team_and_a_user_in_the_role():
+    output = run(
+        "createuser", "zed", "--role", "telesales", "--team", "West", "--password", "x", "--email", "z@e.com"
+    )
+
+    assert output == "Created user zed (telesales) in team West.\n"
+    user = User.objects.get(username="zed")
+    assert (user.role, user.team.name, user.email) == ("telesales", "West", "z@e.com")
+    assert list(user.groups.values_list("name", flat=True)) == ["telesales"]
+    assert user.check_password("x")
+    assert (user.is_staff, user.is_superuser) == (False, False)
+    assert list(Team.objects.values_list("name", flat=True)) == ["West"]
+
+
+def test_createuser_without_a_password_makes_an_account_that_cannot_sign_in_yet():
+    run("createuser", "nopass", "--role", "read_only")
+    user = User.objects.get(username="nopass")
+    assert user.has_usable_password() is False
+    assert user.team is None
+
+
+def test_createuser_makes_administrators_superusers():
+    run("createuser", "boss", "--role", "admin", "--password", "x")
+    user = User.objects.get(username="boss")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+
+
+def test_createuser_refuses_an_unknown_role():
+    with pytest.raises(CommandError) as error:
+        run("createuser", "zed", "--role", "wizard", "--team", "West")
+    assert "invalid choice: 'wizard'" in str(error.value)
+    assert not User.objects.filter(username="zed").exists()
+    assert not Team.objects.exists()
+
+
+def test_createuser_refuses_a_taken_name_whatever_its_case(alice):
+    users_before = User.objects.count()
+    with pytest.raises(CommandError) as error:
+        run("createuser", "ALICE", "--role", "telesales")
+    assert str(error.value) == "username: A user named “ALICE” already exists."
+    assert User.objects.count() == users_before
+
+
+def test_createuser_refuses_an_unknown_time_zone():
+    with pytest.raises(CommandError) as error:
+        run("createuser", "zed", "--role", "telesales", "--timezone", "Mars/Olympus")
+    assert "timezone" in str(error.value)
+    assert not User.objects.filter(username="zed").exists()
+
+
+def test_token_create_prints_a_working_token_alone_on_the_last_line(alice):
+    output = run("token", "create", "alice")
+
+    lines = output.splitlines()
+    assert lines[0] == "Created a read-write token for alice. It is shown only once:"
+    raw = lines[-1]
+    assert raw.startswith("kl_")
+    assert raw == raw.strip()
+    assert ApiClient(raw).get("/me").json()["username"] == "alice"
+    token = ApiToken.objects.get()
+    assert (token.user, token.name, token.is_read_only) == (alice, "command line", False)
+
+
+def test_token_create_read_only(alice, api):
+    raw = run("token", "create", "alice", "--read-only", "--name", "ci").splitlines()[-1]
+    client = ApiClient(raw)
+    assert client.get("/me").status_code == 200
+    assert client.post("/companies", {"name": "Acme"}).status_code == 403
+    assert ApiToken.objects.get().name == "ci"
+
+
+def test_token_list_and_revoke(alice):
+    raw = run("token", "create", "alice").splitlines()[-1]
+    token = ApiToken.objects.get()
+    assert run("token", "list", "alice") == f"{token.pk}\t{token.prefix}…\tcommand line\tread-write\tactive\n"
+
+    assert run("token", "revoke", str(token.pk)) == f"Revoked token {token.pk} (command line).\n"
+    assert ApiClient(raw).get("/me").status_code == 401
+    assert run("token", "list", "alice").endswith("\trevoked/expired\n")
+
+
+def test_token_refuses_an_unknown_user_or_token():
+    with pytest.raises(CommandError) as unknown_user:
+        run("token", "create", "nobody")
+    with pytest.raises(CommandError) as unknown_token:
+        run("token", "revoke", "999")
+    assert str(unknown_user.value) == "No user named nobody."
+    assert str(unknown_token.value) == "No token with id 999."
+    assert ApiToken.objects.count() == 0
+
+
+def test_demo_loads_once_and_repeating_it_changes_nothing():
+    first = run("demo")
+    counts = (User.objects.count(), Team.objects.count(), Company.objects.count(), AuditEntry.objects.count())
+    second = run("demo")
+
+    assert counts[:3] == (17, 3, 16)
+    assert (
+        User.objects.count(),
+        Team.objects.count(),
+        Company.objects.count(),
+        AuditEntry.objects.count(),
+    ) == counts
+    assert first.splitlines()[0] == "Demo data: 3 team(s), 17 user(s), 16 company(ies) created."
+    assert second.splitlines()[0] == "Demo data: 0 team(s), 0 user(s), 0 company(ies) created."
+    assert len(DEMO_USERS) == 17
+    assert len(DEMO_COMPANIES) == 16
+
+
+def test_demo_has_every_staff_role_and_team_leads():
+    run("demo")
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values) - {Role.PORTAL}
+    assert dict(Team.objects.values_list("name", "lead__username")) == {
+        "Sales North": "anna.kowalska",
+        "Sales South": "emir.hodzic",
+        "Service Desk": "li.wei",
+    }
+    for user in User.objects.all():
+        assert list(user.groups.values_list("name", flat=True)) == [user.role]
+        assert user.check_password("klient-demo")
+
+
+def test_demo_companies_are_found_by_folded_search():
+    run("demo")
+    owner = User.objects.get(username="anna.kowalska")
+    raw = run("token", "create", "anna.kowalska").splitlines()[-1]
+    found = ApiClient(raw).get("/companies", q="zazolc").json()["items"]
+    assert [(c["name"], c["owner"]) for c in found] == [("Zażółć Sp. z o.o.", "piotr.zielinski")]
+    assert owner.team.name == "Sales North"

@@ -1,0 +1,535 @@
+"""Generated permission tests: every UI view and every API operation, for every kind of caller.
+
+`UI_VIEWS` and `API_OPERATIONS` name each view and endpoint and the answer each persona gets:
+
+- anonymous: nobody signed in (the UI sends them to sign in, the API answers 401);
+- wrong_role: a signed-in user whose role does not carry the right (per view: the portal customer paula
+  for reads, the service agent sam for writes);
+- other_team: carol, an account manager in South, who cannot see North's company;
+- owner: alice, who owns the company "Acme" (team North);
+- manager: mike, the sales manager leading North;
+- admin: root.
+
+The first tests compare the registry with the URLs Django resolves and the operations the OpenAPI
+document lists, so adding a view or an endpoint without a spec here fails the suite.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, include, path
+from django.urls.resolvers import RegexPattern
+from django.utils import timezone
+
+from klient.api.main import api as ninja_api
+from klient.core.models import ApiToken, AuditEntry, Delegation, Role, Team, User
+from klient.core.services import api_token_create, delegation_create, team_get_or_create, user_create
+from klient.customers.models import AccountTeamMember, Company
+from klient.customers.services import account_team_add, company_create
+from tests.conftest import PASSWORD
+
+PERSONAS = ("anonymous", "wrong_role", "other_team", "owner", "manager", "admin")
+NAMED_PERSONAS = {"other_team": "carol", "owner": "alice", "manager": "mike", "admin": "root"}
+UNAUTHENTICATED_BODY = {
+    "detail": "Authentication required: send `Authorization: Bearer <token>`.",
+    "errors": [],
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer one persona gets: status, redirect target, text shown or hidden, what data changed.
+
+    `changes` names the parts of `db_state()` that must differ afterwards; every other part must not.
+    """
+
+    status: int
+    location: str | None = None
+    contains: tuple[str, ...] = ()
+    lacks: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()
+    to_login: bool = False
+
+
+def ok(
+    *contains: str, lacks: tuple[str, ...] = (), changes: tuple[str, ...] = (), status: int = 200
+) -> Outcome:
+    return Outcome(status, contains=contains, lacks=lacks, changes=changes)
+
+
+def redirect(location: str, *, changes: tuple[str, ...] = ()) -> Outcome:
+    return Outcome(302, location=location, changes=changes)
+
+
+LOGIN = Outcome(302, to_login=True)
+FORBIDDEN = Outcome(403)
+HIDDEN = Outcome(404)
+UNAUTHENTICATED = Outcome(401)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to call one view or endpoint, and what each persona gets."""
+
+    method: str
+    path: str  # formatted with the ids of the world: {company}, {token}, {delegation}, {bob}
+    outcomes: dict[str, Outcome]
+    wrong_role: str = "paula"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def everyone(outcome: Outcome, **overrides: Outcome) -> dict[str, Outcome]:
+    """The same outcome for every signed-in persona, anonymous sent to sign in, with overrides."""
+    return {"anonymous": LOGIN, **dict.fromkeys(PERSONAS[1:], outcome), **overrides}
+
+
+ACME = "Acme"
+INVALID_LINK = "This link is no longer valid"
+
+UI_VIEWS: dict[str, Spec] = {
+    "core:home": Spec("get", "/", everyone(ok("Hello,"))),
+    "core:search": Spec(
+        "get",
+        "/search/?q=acme",
+        everyone(
+            ok(ACME),
+            wrong_role=ok("Search", lacks=(ACME,)),
+            other_team=ok("Nothing found", lacks=(ACME,)),
+        ),
+    ),
+    "core:login": Spec(
+        "get", "/login/", {"anonymous": ok('name="password"'), **{p: redirect("/") for p in PERSONAS[1:]}}
+    ),
+    "core:login_otp": Spec("get", "/login/code/", {p: redirect("/login/") for p in PERSONAS}),
+    "core:logout": Spec("post", "/logout/", {p: redirect("/login/") for p in PERSONAS}),
+    "core:password_reset": Spec("get", "/password/reset/", {p: ok('name="email"') for p in PERSONAS}),
+    "core:password_reset_done": Spec(
+        "get", "/password/reset/sent/", {p: ok("Check your mail") for p in PERSONAS}
+    ),
+    "core:password_reset_confirm": Spec(
+        "get", "/password/reset/MQ/not-a-token/", {p: ok(INVALID_LINK) for p in PERSONAS}
+    ),
+    "core:password_reset_complete": Spec(
+        "get", "/password/reset/done/", {p: ok("Password changed") for p in PERSONAS}
+    ),
+    "core:password_change": Spec("get", "/password/change/", everyone(ok('name="new_password1"'))),
+    "core:set_language": Spec(
+        "post",
+        "/language/",
+        {p: redirect("/search/") for p in PERSONAS},
+        data={"language": "en", "next": "/search/"},
+    ),
+    "core:profile": Spec("get", "/me/", everyone(ok("My settings"))),
+    "core:two_factor_setup": Spec("get", "/me/two-factor/", everyone(ok("<svg", "data-secret"))),
+    "core:two_factor_disable": Spec(
+        "post", "/me/two-factor/off/", everyone(redirect("/me/")), data={"password": "wrong"}
+    ),
+    "core:token_list": Spec("get", "/me/tokens/", everyone(ok("API tokens"))),
+    "core:token_revoke": Spec(
+        "post",
+        "/me/tokens/{token}/revoke/",
+        everyone(HIDDEN, owner=redirect("/me/tokens/", changes=("tokens",))),
+    ),
+    "core:delegation_list": Spec(
+        "get",
+        "/delegations/",
+        everyone(
+            ok("Delegations", 'data-delegation="'),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No delegations."),
+        ),
+    ),
+    "core:delegation_cancel": Spec(
+        "post",
+        "/delegations/{delegation}/cancel/",
+        everyone(
+            redirect("/delegations/", changes=("delegations", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+    ),
+    "customers:company_list": Spec(
+        "get",
+        "/companies/",
+        everyone(ok(ACME), wrong_role=FORBIDDEN, other_team=ok("No companies match.", lacks=(ACME,))),
+    ),
+    "customers:company_create": Spec(
+        "get", "/companies/new/", everyone(ok("New company"), wrong_role=FORBIDDEN), wrong_role="sam"
+    ),
+    "customers:company_export": Spec(
+        "get",
+        "/companies/export.csv",
+        everyone(ok(ACME), wrong_role=FORBIDDEN, other_team=ok("legal_name", lacks=(ACME,))),
+    ),
+    "customers:company_detail": Spec(
+        "get",
+        "/companies/{company}/",
+        everyone(ok(ACME, "Bob Baker", "(backup)"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "customers:company_edit": Spec(
+        "get",
+        "/companies/{company}/edit/",
+        everyone(ok("Edit Acme"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "customers:company_delete": Spec(
+        "post",
+        "/companies/{company}/delete/",
+        # Account managers have no delete permission: the permission is checked before visibility.
+        everyone(
+            # The account team goes with the company.
+            redirect("/companies/", changes=("companies", "account_team", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=FORBIDDEN,
+            owner=FORBIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": "1"},
+    ),
+    "customers:company_history": Spec(
+        "get",
+        "/companies/{company}/history/",
+        everyone(ok("data-history", "Created"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "customers:company_account_team_add": Spec(
+        "post",
+        "/companies/{company}/account-team/",
+        everyone(
+            redirect("/companies/{company}/", changes=("account_team", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"user": "{tom}", "role": "caller"},
+    ),
+    "customers:company_account_team_remove": Spec(
+        "post",
+        "/companies/{company}/account-team/{bob}/remove/",
+        everyone(
+            redirect("/companies/{company}/", changes=("account_team", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+    ),
+}
+
+
+def api_everyone(outcome: Outcome, **overrides: Outcome) -> dict[str, Outcome]:
+    return {"anonymous": UNAUTHENTICATED, **dict.fromkeys(PERSONAS[1:], outcome), **overrides}
+
+
+API_OPERATIONS: dict[str, Spec] = {
+    "GET /api/v1/me": Spec("get", "/api/v1/me", api_everyone(ok('"username": '))),
+    "PATCH /api/v1/me": Spec(
+        "patch",
+        "/api/v1/me",
+        api_everyone(ok('"timezone": "Europe/Warsaw"', changes=("users", "audit"))),
+        data={"timezone": "Europe/Warsaw"},
+    ),
+    "GET /api/v1/companies": Spec(
+        "get",
+        "/api/v1/companies",
+        api_everyone(ok('"name": "Acme"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "POST /api/v1/companies": Spec(
+        "post",
+        "/api/v1/companies",
+        api_everyone(ok('"name": "Beta"', status=201, changes=("companies", "audit")), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+        data={"name": "Beta"},
+    ),
+    "GET /api/v1/companies/{company_id}": Spec(
+        "get",
+        "/api/v1/companies/{company}",
+        api_everyone(ok('"name": "Acme"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "PATCH /api/v1/companies/{company_id}": Spec(
+        "patch",
+        "/api/v1/companies/{company}",
+        api_everyone(
+            ok('"name": "Acme Renamed"', changes=("companies", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 1, "name": "Acme Renamed"},
+    ),
+    "DELETE /api/v1/companies/{company_id}": Spec(
+        "delete",
+        "/api/v1/companies/{company}",
+        # Visibility first (404), then the delete permission, which account managers lack (403).
+        api_everyone(
+            ok(status=204, changes=("companies", "account_team", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=FORBIDDEN,
+        ),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/companies/{company_id}/history": Spec(
+        "get",
+        "/api/v1/companies/{company}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "GET /api/v1/companies/{company_id}/account-team": Spec(
+        "get",
+        "/api/v1/companies/{company}/account-team",
+        api_everyone(ok('"username": "bob"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/companies/{company_id}/account-team": Spec(
+        "post",
+        "/api/v1/companies/{company}/account-team",
+        api_everyone(
+            ok('"username": "tom"', status=201, changes=("account_team", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"username": "tom", "role": "caller"},
+    ),
+    "DELETE /api/v1/companies/{company_id}/account-team/{username}": Spec(
+        "delete",
+        "/api/v1/companies/{company}/account-team/bob",
+        api_everyone(
+            ok(status=204, changes=("account_team", "audit")), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+    ),
+}
+
+
+def _walk(resolver: URLResolver, namespaces: tuple[str, ...] = ()) -> list[str]:
+    names = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            names += _walk(pattern, namespaces + ((pattern.namespace,) if pattern.namespace else ()))
+        else:
+            assert isinstance(pattern, URLPattern)
+            names.append(":".join([*namespaces, pattern.name or f"<unnamed {pattern.pattern}>"]))
+    return names
+
+
+def discovered_ui_views(resolver: URLResolver | None = None) -> set[str]:
+    """Every named URL of the UI: all but the operators' admin and the API (covered by its schema)."""
+    names = _walk(resolver or get_resolver())
+    return {name for name in names if not name.startswith(("admin:", "api:"))}
+
+
+def discovered_api_operations() -> set[str]:
+    paths = ninja_api.get_openapi_schema()["paths"]
+    return {f"{method.upper()} {path}" for path, operations in paths.items() for method in operations}
+
+
+def test_every_ui_view_has_a_permission_spec():
+    assert set(UI_VIEWS) == discovered_ui_views()
+
+
+def test_every_api_operation_has_a_permission_spec():
+    assert set(API_OPERATIONS) == discovered_api_operations()
+
+
+def test_a_view_added_without_a_spec_is_noticed():
+    extended = URLResolver(
+        RegexPattern(r"^/"),
+        [
+            path("", include("klient.urls")),
+            path("reports/", lambda request: HttpResponse(), name="reports"),
+            path("reports/monthly/", lambda request: HttpResponse()),
+        ],
+    )
+    assert discovered_ui_views(extended) - set(UI_VIEWS) == {"reports", "<unnamed reports/monthly/>"}
+
+
+def test_every_api_url_is_a_schema_operation_or_the_documentation():
+    # An endpoint left out of the OpenAPI document (include_in_schema=False) must not escape the matrix.
+    api_names = {name.removeprefix("api:") for name in _walk(get_resolver()) if name.startswith("api:")}
+    operation_names = {
+        operation["operationId"].split("_api_", 1)[1]
+        for path in ninja_api.get_openapi_schema()["paths"].values()
+        for operation in path.values()
+    }
+    assert api_names == operation_names | {"openapi-json", "openapi-view", "api-root"}
+
+
+@pytest.mark.parametrize("registry", [UI_VIEWS, API_OPERATIONS], ids=["ui", "api"])
+def test_every_spec_names_an_outcome_for_every_persona(registry):
+    assert {key: set(spec.outcomes) for key, spec in registry.items()} == {
+        key: set(PERSONAS) for key in registry
+    }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The world every case runs in.
+
+
+MATRIX_USERS = {
+    "alice": (Role.ACCOUNT_MANAGER, "North"),
+    "bob": (Role.ACCOUNT_MANAGER, "North"),
+    "carol": (Role.ACCOUNT_MANAGER, "South"),
+    "mike": (Role.SALES_MANAGER, "North"),
+    "tom": (Role.TELESALES, "North"),
+    "sam": (Role.SERVICE_AGENT, None),
+    "paula": (Role.PORTAL, None),
+    "root": (Role.ADMIN, None),
+}
+
+
+@pytest.fixture(scope="module")
+def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, int]]:
+    """The personas and alice's company "Acme", built once for the module and rolled back after it.
+
+    Each test still runs in its own savepoint, so what one case changes the next does not see.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        users = {
+            name: user_create(
+                username=name,
+                role=role,
+                team=team_get_or_create(name=team) if team else None,
+                password=PASSWORD,
+                email=f"{name}@example.com",
+                first_name=name.title(),
+                last_name="Baker" if name == "bob" else "",
+            )
+            for name, (role, team) in MATRIX_USERS.items()
+        }
+        Team.objects.filter(name="North").update(lead=users["mike"])
+        company = company_create(actor=users["alice"], name=ACME)
+        account_team_add(company=company, user=users["bob"], role="backup", actor=users["alice"])
+        token, _raw = api_token_create(user=users["alice"], name="laptop")
+        today = timezone.localdate()
+        delegation = delegation_create(
+            absent_user=users["alice"],
+            deputy=users["bob"],
+            starts_on=today + datetime.timedelta(days=10),
+            ends_on=today + datetime.timedelta(days=20),
+            actor=users["alice"],
+        )
+        yield {
+            "company": company.pk,
+            "token": token.pk,
+            "delegation": delegation.pk,
+            "bob": users["bob"].pk,
+            "tom": users["tom"].pk,
+        }
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(world_ids: dict[str, int], db: Any) -> dict[str, Any]:
+    # Fresh user objects per test: permission and visibility caches live on the instances.
+    return {"users": {user.username: user for user in User.objects.all()}, "ids": world_ids}
+
+
+def _user_for(persona: str, spec: Spec, world: dict[str, Any]) -> User | None:
+    if persona == "anonymous":
+        return None
+    username = spec.wrong_role if persona == "wrong_role" else NAMED_PERSONAS[persona]
+    user: User = world["users"][username]
+    return user
+
+
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def db_state() -> dict[str, Any]:
+    """Everything a request of this matrix could change."""
+    return {
+        "companies": list(Company.objects.order_by("pk").values_list("pk", "name", "version", "owner_id")),
+        "audit": AuditEntry.objects.count(),
+        "account_team": list(AccountTeamMember.objects.order_by("pk").values_list("user_id", "role")),
+        "delegations": list(Delegation.objects.order_by("pk").values_list("pk", "cancelled_at")),
+        "tokens": list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        "users": list(User.objects.order_by("pk").values_list("username", "language", "timezone")),
+    }
+
+
+def _body(response: Any) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def _check(
+    response: Any, outcome: Outcome, path: str, ids: dict[str, int], before: dict, after: dict
+) -> None:
+    expected_status = outcome.status
+    assert response.status_code == expected_status, _body(response)[:500]
+    if outcome.to_login:
+        assert response["Location"] == f"/login/?next={quote(path)}"
+    if outcome.location is not None:
+        assert response["Location"] == outcome.location.format(**ids)
+    body = _body(response) if expected_status != 302 else ""
+    for text in outcome.contains:
+        assert text in body
+    for text in outcome.lacks:
+        assert text not in body
+    assert {part for part in before if before[part] != after[part]} == set(outcome.changes)
+
+
+def _cases(registry: dict[str, Spec]) -> list[Any]:
+    return [pytest.param(key, persona, id=f"{key}-{persona}") for key in registry for persona in PERSONAS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("view", "persona"), _cases(UI_VIEWS))
+def test_ui_view_answers_each_persona(view, persona, world, login):
+    spec = UI_VIEWS[view]
+    ids = world["ids"]
+    user = _user_for(persona, spec, world)
+    client = Client() if user is None else login(user)
+    path = spec.path.format(**ids)
+    before = db_state()
+    response = getattr(client, spec.method)(path, data=_fill(spec.data, ids))
+    _check(response, spec.outcomes[persona], path, ids, before, db_state())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("operation", "persona"), _cases(API_OPERATIONS))
+def test_api_operation_answers_each_persona(operation, persona, world, api):
+    spec = API_OPERATIONS[operation]
+    ids = world["ids"]
+    user = _user_for(persona, spec, world)
+    headers = {}
+    if user is not None:
+        _token, raw = api_token_create(user=user, name="matrix")
+        headers = {"Authorization": f"Bearer {raw}"}
+    client = getattr(Client(), spec.method)
+    path = spec.path.format(**ids)
+    before = db_state()
+    if spec.method in {"get", "delete"}:
+        response = client(path, headers=headers)
+    else:
+        response = client(path, data=spec.data, content_type="application/json", headers=headers)
+    outcome = spec.outcomes[persona]
+    _check(response, outcome, path, ids, before, db_state())
+    if outcome.status == 401:
+        assert response.json() == UNAUTHENTICATED_BODY
+        assert response["WWW-Authenticate"] == 'Bearer realm="klient"'
+    elif outcome.status == 404:
+        assert response.json() == {"detail": "Not found.", "errors": []}
+    elif outcome.status == 403:
+        body = response.json()
+        assert set(body) == {"detail", "errors"}
+        assert body["errors"] == []
+        assert body["detail"] in {
+            "Not allowed.",
+            "You may not delete companies.",
+            "You may not change companies.",
+            "You may not create companies.",
+        }
