@@ -67,9 +67,15 @@ def company_history(*, user: User, company: Company, cursor: str | None, limit: 
     page = keyset_paginate(
         history_for(Company, company.pk), ordering=["-at", "-id"], cursor=cursor, limit=limit
     )
-    if not can_see_commercial_terms(user):
-        for entry in page.items:
-            entry.changes = {k: v for k, v in entry.changes.items() if k not in Company.COMMERCIAL_FIELDS}
+    hidden = set() if can_see_commercial_terms(user) else set(Company.COMMERCIAL_FIELDS)
+    # The form's field order, whatever order the database kept the JSON keys in (PostgreSQL's jsonb sorts them).
+    order = {name: index for index, name in enumerate([*Company.AUDITED_FIELDS, "account_team"])}
+    for entry in page.items:
+        entry.changes = {
+            name: entry.changes[name]
+            for name in sorted(entry.changes, key=lambda name: (order.get(name, len(order)), name))
+            if name not in hidden
+        }
     return page
 
 
