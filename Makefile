@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/klient
 
 .PHONY: run system install install-dev translations test lint types migrations-check translations-check \
-        unit postgres browser deploy-check bench clean
+        unit postgres browser deploy-check bench bench-postgres clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Klient needs Python 3.11 or newer"; exit 1; }
@@ -74,9 +74,13 @@ deploy-check: install-dev
 	  KLIENT_ALLOWED_HOSTS=crm.example.com KLIENT_BASE_URL=https://crm.example.com \
 	  KLIENT_DATA_DIR=$$(mktemp -d) $(KLIENT) check --deploy --fail-level WARNING
 
-## make bench: performance figures as JSON
+## make bench: performance figures as JSON on SQLite (SIZE=1000000 for the large run); bench-postgres on PostgreSQL
+SIZE ?= 100000
 bench: install-dev
-	KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
+	SIZE=$(SIZE) KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
+
+bench-postgres: install-dev
+	SIZE=$(SIZE) DATABASE_URL=$(PG_URL)_bench KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) var

@@ -192,6 +192,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+# The largest file the import screen accepts (the command line has no limit).
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KLIENT_IMPORT_MAX_MB", "100")) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -45,6 +45,16 @@ def test_schemathesis_loads_every_operation(document):
         "GET /api/v1/companies/{company_id}/account-team",
         "POST /api/v1/companies/{company_id}/account-team",
         "DELETE /api/v1/companies/{company_id}/account-team/{username}",
+        "POST /api/v1/companies/{company_id}/reviewed",
+        "POST /api/v1/companies/bulk",
+        "GET /api/v1/contacts",
+        "POST /api/v1/contacts",
+        "GET /api/v1/contacts/{contact_id}",
+        "PATCH /api/v1/contacts/{contact_id}",
+        "DELETE /api/v1/contacts/{contact_id}",
+        "GET /api/v1/contacts/{contact_id}/history",
+        "POST /api/v1/companies/{company_id}/merge",
+        "POST /api/v1/contacts/{contact_id}/merge",
     }
 
 

@@ -1,62 +1,147 @@
-"""`make bench`: build a large customer base on SQLite and print latency figures as JSON.
+"""`make bench`: build a large customer base and print latency and import figures as JSON.
 
-Rows: KLIENT_BENCH_ROWS (default 100000). Runs in-process through Django's test client, so the figures
-are server time (routing, auth, visibility, queries, rendering) without network.
+Size: SIZE / KLIENT_BENCH_ROWS (default 100000). Database: SQLite under a temporary KLIENT_DATA_DIR, or
+PostgreSQL when DATABASE_URL is set (`make bench-postgres`; the database is dropped and created afresh).
+
+1. A CSV of SIZE companies in the six languages is written and imported with `klient import companies` in a
+   child process: rows/s (with validation and duplicate checks) and the child's peak memory.
+2. One contact per company is added, and 5,000 timeline entries on one company.
+3. Pages and API calls are timed in-process through Django's test client, so the figures are server time
+   (routing, auth, visibility, queries, rendering) without network; `queries` counts one call's queries.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime
 import json
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "klient.settings")
 os.environ.setdefault("KLIENT_API_RATE_LIMIT", "1000000/m")
 os.environ.setdefault("KLIENT_DEBUG", "1")
+ROWS = int(os.environ.get("SIZE") or os.environ.get("KLIENT_BENCH_ROWS") or "100000")
+REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
+TIMELINE_ENTRIES = 5000
 
-import django
+
+def _fresh_postgres_database() -> None:
+    """Drop and create the database DATABASE_URL names, so every run starts empty."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+_fresh_postgres_database()
+
+import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.signals import request_finished  # noqa: E402
-from django.db import (  # noqa: E402
-    close_old_connections,
-    connection,
-    transaction,
-)
+from django.db import close_old_connections, connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from klient.core.models import Role, User  # noqa: E402
-from klient.core.search import fold  # noqa: E402
+from klient.core.models import AuditAction, AuditEntry, Note, Role, User  # noqa: E402
 from klient.core.services import api_token_create, team_get_or_create, user_create  # noqa: E402
-from klient.customers.models import Company  # noqa: E402
+from klient.customers.models import Company, Contact  # noqa: E402
+from klient.customers.normalize import person_key, phone_e164  # noqa: E402
+from klient.customers.services import contact_search_text  # noqa: E402
 
-ROWS = int(os.environ.get("KLIENT_BENCH_ROWS", "100000"))
-REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
-WORDS = [
-    "Zażółć",
-    "Ćevapi",
-    "Ромашка",
-    "Արարատ",
-    "明光贸易",
-    "Acme",
-    "Nordic",
-    "Baltic",
-    "Sever",
-    "Volga",
-    "Kraków",
+# (name stems, legal form, country, phone format, city)
+STYLES = [
+    (["Zażółć", "Mleczarnia", "Stalmet", "Łączbud"], "{} Sp. z o.o.", "PL", "+48 22 ### ## ##", "Łódź"),
+    (["Ćevapi", "Đurđevak", "Čelik", "Žito"], "{} d.o.o.", "BA", "+387 33 ### ###", "Sarajevo"),
+    (["Ромашка", "Север", "Волга", "Ёлка"], "ООО «{}»", "RU", "8 (495) ###-##-##", "Москва"),
+    (["Արարատ", "Սևան", "Գառնի"], "«{}» ՍՊԸ", "AM", "+374 10 ######", "Երևան"),
+    (["明光贸易", "华信科技", "东方物流"], "{}有限公司", "CN", "+86 21 #### ####", "上海"),
+    (["Acme", "Northwind", "Baltic", "Nordic"], "{} Ltd", "GB", "+44 20 #### ####", "London"),
 ]
-SUFFIXES = ["Sp. z o.o.", "d.o.o.", "ООО", "ՍՊԸ", "有限公司", "Ltd", "GmbH", "S.A."]
+HEADER = ["name", "legal_name", "tax_id", "country", "city", "phone", "email", "website", "owner"]
 
 
-def build() -> dict[str, User]:
+def digits(rng: random.Random, pattern: str) -> str:
+    return "".join(str(rng.randint(0, 9)) if ch == "#" else ch for ch in pattern)
+
+
+def write_csv(path: Path, owners: list[str]) -> dict[str, str]:
+    """SIZE distinct companies; returns a name word and a phone (as typed differently) to search for."""
+    rng = random.Random(42)
+    probe: dict[str, str] = {}
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(HEADER)
+        for n in range(ROWS):
+            stems, legal, country, phone_format, city = STYLES[n % len(STYLES)]
+            name = f"{rng.choice(stems)} {n:07d}"
+            phone = digits(rng, phone_format)
+            domain = f"firm{n}.example.com"
+            writer.writerow(
+                [
+                    name,
+                    legal.format(name),
+                    f"{country}{8000000000 + n}",
+                    country,
+                    city,
+                    phone,
+                    f"info@{domain}",
+                    f"https://www.{domain}/",
+                    owners[n % len(owners)],
+                ]
+            )
+            if n == ROWS // 2:
+                probe = {"name": name, "phone": phone, "country": country}
+    return probe
+
+
+def run_import(path: Path) -> dict[str, Any]:
+    env = {**os.environ, "KLIENT_DEBUG": "0", "KLIENT_SECRET_KEY": "bench-" + "x" * 50}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "klient"), "import", "companies", str(path), "--user", "admin"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"import failed ({done.returncode}): {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    summary = json.loads(done.stdout)
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "rows": ROWS,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(ROWS / seconds),
+        "peak_memory_mb": round(peak_kib / 1024),
+        "created": summary["created"],
+        "errors": len(summary["errors"]),
+        "duplicates": len(summary["duplicates"]),
+    }
+
+
+def build(workdir: Path) -> tuple[dict[str, User], dict[str, Any], dict[str, str]]:
     call_command("migrate", verbosity=0)
     teams = [team_get_or_create(name=f"Team {n}") for n in range(4)]
     users = [
@@ -66,31 +151,72 @@ def build() -> dict[str, User]:
     manager = user_create(username="manager", role=Role.SALES_MANAGER, team=teams[0], password="bench-pass-1")
     admin = user_create(username="admin", role=Role.ADMIN, password="bench-pass-1")
     agent = user_create(username="agent", role=Role.SERVICE_AGENT, password="bench-pass-1")
-    rng = random.Random(42)
-    batch: list[Company] = []
-    with transaction.atomic():
-        for n in range(ROWS):
-            owner = users[n % len(users)]
-            name = f"{rng.choice(WORDS)} {n:07d} {rng.choice(SUFFIXES)}"
-            tax_id = f"PL{7000000000 + n}"
-            batch.append(
-                Company(
-                    name=name,
-                    legal_name=name,
-                    country=rng.choice(["PL", "RU", "BA", "AM", "CN", "GB"]),
-                    tax_id=tax_id,
-                    owner=owner,
-                    team=owner.team,
-                    search_text=fold(f"{name} {name} {tax_id}"),
-                )
-            )
-            if len(batch) == 5000:
-                Company.objects.bulk_create(batch)
-                batch = []
-        Company.objects.bulk_create(batch)
+    path = workdir / "companies.csv"
+    probe = write_csv(path, [user.username for user in users])
+    imported = run_import(path)
+    add_contacts()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE") if connection.vendor == "sqlite" else None
-    return {"account_manager": users[0], "manager": manager, "admin": admin, "agent": agent}
+        cursor.execute("ANALYZE")
+    people = {"account_manager": users[0], "manager": manager, "admin": admin, "agent": agent}
+    return people, imported, probe
+
+
+def add_contacts() -> None:
+    """One contact per company, written in bulk (the contact import has its own figures in the tests)."""
+    rng = random.Random(7)
+    first_names = ["Anna", "Emir", "Иван", "Արմեն", "伟", "James", "Łucja", "Đorđe"]
+    last_names = ["Nowak", "Hodžić", "Петров", "Սարգսյան", "李", "Wilson", "Wiśniewska", "Đurić"]
+    batch: list[Contact] = []
+    for company_id, country in Company.objects.values_list("id", "country").iterator(chunk_size=5000):
+        first, last = rng.choice(first_names), rng.choice(last_names)
+        phone = f"+48 600 {company_id % 1000:03d} {rng.randint(100, 999)}"
+        contact = Contact(
+            company_id=company_id,
+            first_name=first,
+            last_name=last,
+            email=f"person{company_id}@example.com",
+            phone=phone,
+            phone_e164=phone_e164(phone, country),
+            name_key=person_key(first, last),
+        )
+        contact.search_text = contact_search_text(contact)
+        batch.append(contact)
+        if len(batch) == 5000:
+            with transaction.atomic():
+                Contact.objects.bulk_create(batch)
+            batch = []
+    Contact.objects.bulk_create(batch)
+
+
+def add_timeline(company: Company, actor: User) -> None:
+    """TIMELINE_ENTRIES entries on one company: notes and changes, spread over two years."""
+    now = timezone.now()
+    notes = [
+        Note(
+            target_type=ContentType.objects.get_for_model(Company),
+            target_id=company.pk,
+            company_id=company.pk,
+            text=f"Call {n}: discussed the order",
+            author=actor,
+            created_at=now - datetime.timedelta(hours=3 * n),
+        )
+        for n in range(TIMELINE_ENTRIES // 2)
+    ]
+    Note.objects.bulk_create(notes)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                content_type=ContentType.objects.get_for_model(Company),
+                object_id=company.pk,
+                object_repr=company.name,
+                action=AuditAction.UPDATE,
+                actor=actor,
+                at=now - datetime.timedelta(hours=3 * n + 1),
+                changes={"city": {"from": "A", "to": "B", "from_label": "A", "to_label": "B"}},
+            )
+            for n in range(TIMELINE_ENTRIES - len(notes))
+        ]
+    )
 
 
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
@@ -106,7 +232,7 @@ def measure(call: Callable[[], Any]) -> dict[str, Any]:
     timings.sort()
     return {
         "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 2),
         "queries": len(queries.captured_queries),
     }
 
@@ -122,18 +248,34 @@ def ok(response: Any) -> Any:
     return response
 
 
+def found(response: Any, minimum: int = 1) -> Any:
+    """The search must find something: a fast empty answer is not a figure."""
+    items = ok(response).json()["items"]
+    if len(items) < minimum:
+        raise SystemExit(
+            f"search found nothing: {response.request['PATH_INFO']}?{response.request['QUERY_STRING']}"
+        )
+    return response
+
+
 def main() -> None:
     # Keep one connection across requests, as a long-running server process does (and so queries are counted).
     request_finished.disconnect(close_old_connections)
-    started = time.perf_counter()
-    people = build()
-    build_seconds = round(time.perf_counter() - started, 1)
-    results: dict[str, Any] = {"rows": ROWS, "database": connection.vendor, "build_seconds": build_seconds}
+    with tempfile.TemporaryDirectory() as workdir:
+        started = time.perf_counter()
+        people, imported, probe = build(Path(workdir))
+    results: dict[str, Any] = {
+        "rows": ROWS,
+        "database": connection.vendor,
+        "build_seconds": round(time.perf_counter() - started, 1),
+        "companies": Company.objects.count(),
+        "contacts": Contact.objects.count(),
+        "import_companies_csv": imported,
+    }
 
     admin_api = api_client(people["admin"])
     am_api = api_client(people["account_manager"])
     manager_api = api_client(people["manager"])
-
     results["api_companies_first_page_admin"] = measure(
         lambda: ok(admin_api.get("/api/v1/companies?limit=50"))
     )
@@ -143,10 +285,9 @@ def main() -> None:
     results["api_companies_first_page_manager"] = measure(
         lambda: ok(manager_api.get("/api/v1/companies?limit=50"))
     )
-
-    cursor_at_depth = None
     response = ok(admin_api.get("/api/v1/companies?limit=200")).json()
-    for _ in range(50):  # 10,000 rows deep
+    cursor_at_depth = None
+    for _ in range(min(50, ROWS // 200 - 1)):  # 10,000 rows deep
         cursor_at_depth = response["next"]
         response = ok(admin_api.get(f"/api/v1/companies?limit=200&cursor={cursor_at_depth}")).json()
     results["api_companies_page_10000_rows_deep"] = measure(
@@ -155,23 +296,41 @@ def main() -> None:
     results["api_companies_sorted_newest"] = measure(
         lambda: ok(admin_api.get("/api/v1/companies?limit=50&sort=-created"))
     )
-    results["api_companies_search_word"] = measure(
-        lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=zazolc"))
+    results["api_companies_search_common_word"] = measure(
+        lambda: found(admin_api.get("/api/v1/companies?limit=50&q=zazolc"))
     )
-    results["api_companies_search_rare"] = measure(
-        lambda: ok(admin_api.get("/api/v1/companies?limit=50&q=0004242"))
+    results["api_companies_search_name"] = measure(
+        lambda: found(admin_api.get("/api/v1/companies", {"limit": 50, "q": probe["name"]}))
     )
-    results["api_company_read"] = measure(lambda: ok(admin_api.get("/api/v1/companies/4242")))
+    national_digits = "".join(ch for ch in probe["phone"] if ch.isdigit())
+    results["api_companies_search_phone"] = measure(
+        lambda: found(admin_api.get("/api/v1/companies", {"limit": 50, "q": national_digits}))
+    )
+    results["api_companies_search_name_account_manager"] = measure(
+        lambda: ok(am_api.get("/api/v1/companies?limit=50&q=zazolc"))
+    )
+    results["api_contacts_search_name"] = measure(
+        lambda: found(admin_api.get("/api/v1/contacts", {"limit": 50, "q": "hodzic"}))
+    )
+    results["api_company_read"] = measure(lambda: ok(admin_api.get(f"/api/v1/companies/{ROWS // 2}")))
 
     ui = Client()
     ui.force_login(people["manager"], backend="django.contrib.auth.backends.ModelBackend")
     results["ui_company_list_manager"] = measure(lambda: ok(ui.get("/companies/")))
-    team_company = Company.objects.filter(team=people["manager"].team).values_list("pk", flat=True).first()
-    results["ui_company_card"] = measure(lambda: ok(ui.get(f"/companies/{team_company}/")))
+    results["ui_company_list_search_manager"] = measure(lambda: ok(ui.get("/companies/?q=cevapi")))
     agent_ui = Client()
     agent_ui.force_login(people["agent"], backend="django.contrib.auth.backends.ModelBackend")
     results["ui_company_list_all_rows"] = measure(lambda: ok(agent_ui.get("/companies/")))
+    results["ui_company_list_search_all_rows"] = measure(lambda: ok(agent_ui.get("/companies/?q=ромашка")))
     results["ui_search_page"] = measure(lambda: ok(agent_ui.get("/search/?q=ромашка")))
+
+    card_company = Company.objects.filter(team=people["manager"].team).order_by("id").first()
+    assert card_company is not None
+    results["ui_client_card"] = measure(lambda: ok(ui.get(f"/companies/{card_company.pk}/")))
+    add_timeline(card_company, people["manager"])
+    results[f"ui_client_card_{TIMELINE_ENTRIES}_timeline_entries"] = measure(
+        lambda: ok(ui.get(f"/companies/{card_company.pk}/"))
+    )
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

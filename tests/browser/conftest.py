@@ -1,10 +1,16 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright against the live test server."""
+"""Browser fixtures: Debian's Chromium driven by Playwright against the live test server.
+
+Install the browser and fonts with `scripts/install-browser`. Screenshots go to /tmp/klient-shots
+(or $KLIENT_SCREENSHOTS).
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,26 +28,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(os.environ.get("KLIENT_SCREENSHOTS", "test-results/screenshots"))
+SHOTS = Path(os.environ.get("KLIENT_SCREENSHOTS") or Path(tempfile.gettempdir()) / "klient-shots")
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+
+# Reports every content-security-policy violation to the test, whatever page the browser is on.
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__klientCspViolation(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
     for item in items:
-        if "tests/browser/" in str(item.fspath):
+        if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _allow_orm_beside_playwright() -> Iterator[None]:
-    # Playwright's sync API runs an event loop in this thread; the tests' ORM calls are still synchronous.
-    # Set only while browser tests run, so no other test's subprocess inherits it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,57 +52,106 @@ def _compiled_translations() -> None:
     compile_catalogues([Path(p) for p in settings.LOCALE_PATHS])
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module.
+
+    Playwright's sync API keeps an event loop running in the test thread, so Django's ORM (the tests'
+    own queries and pytest-django's flush after each test) needs DJANGO_ALLOW_ASYNC_UNSAFE. It is set
+    only while Playwright runs, i.e. for a browser module's tests, and removed before other tests run.
+    """
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "run scripts/install-browser first"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
-def page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.problems = []  # console errors and page errors, checked by tests that care
-    page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
-    page.on("pageerror", lambda error: page.problems.append(str(error)))
-    yield page
-    context.close()
+def open_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
+    """Open a page in a fresh browser context (own cookies): `open_page()` or `open_page(PHONE)`.
+
+    `page.problems` collects console errors, uncaught script errors, CSP violations and failed
+    sub-requests (scripts, styles, images, htmx calls).
+    """
+    contexts: list[Any] = []
+
+    def open_(viewport: dict[str, int] = DESKTOP, **options: Any) -> Any:
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, **options)
+        contexts.append(context)
+        problems: list[str] = []
+        context.expose_function("__klientCspViolation", lambda text: problems.append(text))
+        context.add_init_script(WATCH_CSP)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.problems = problems
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        page.on("response", lambda response: _note_failed_resource(response, problems))
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _note_failed_resource(response: Any, problems: list[str]) -> None:
+    # The page itself may answer 403/404 on purpose; its scripts, styles, images and htmx calls may not.
+    if response.status >= 400 and response.request.resource_type != "document":
+        problems.append(f"{response.status} {response.request.resource_type} {response.url}")
 
 
 @pytest.fixture
-def phone_page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(
-        viewport={"width": 375, "height": 740}, base_url=live_server.url, is_mobile=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def page(open_page: Callable[..., Any]) -> Any:
+    """A desktop-sized page (1280×800)."""
+    return open_page()
 
 
 @pytest.fixture
-def sign_in() -> Callable[[object, str], None]:
-    """Sign in through the real form."""
+def phone_page(open_page: Callable[..., Any]) -> Any:
+    """A phone-sized page (375×740, touch)."""
+    return open_page(PHONE, is_mobile=True, has_touch=True)
 
-    def go(page, username: str, password: str = PASSWORD) -> None:
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """Sign in through the real form: `sign_in(page, "alice")`, or with another password."""
+
+    def go(page: Any, username: str, password: str = PASSWORD) -> None:
         page.goto("/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("form[action='/login/'] button[type=submit]")
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state()
 
     return go
 
 
 @pytest.fixture
-def screenshot() -> Callable[[object, str], Path]:
-    def shoot(page, name: str) -> Path:
+def sign_out() -> Callable[[Any], None]:
+    """Sign out from the user menu."""
+
+    def go(page: Any) -> None:
+        page.click("[data-user-menu]")
+        page.click("[data-sign-out]")
+        page.wait_for_url("**/login/")
+
+    return go
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    def shoot(page: Any, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

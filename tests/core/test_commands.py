@@ -4,10 +4,11 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
 from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
 from klient.core.models import ApiToken, AuditEntry, Role, Team, User
-from klient.customers.models import Company
+from klient.customers.models import Company, Contact
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -115,15 +116,19 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
     counts = (User.objects.count(), Team.objects.count(), Company.objects.count(), AuditEntry.objects.count())
     second = run("demo")
 
-    assert counts[:3] == (17, 3, 16)
+    assert counts[:3] == (17, 3, 2016)
+    assert Contact.objects.count() == 6000
     assert (
         User.objects.count(),
         Team.objects.count(),
         Company.objects.count(),
         AuditEntry.objects.count(),
     ) == counts
-    assert first.splitlines()[0] == "Demo data: 3 team(s), 17 user(s), 16 company(ies) created."
-    assert second.splitlines()[0] == "Demo data: 0 team(s), 0 user(s), 0 company(ies) created."
+    assert (
+        first.splitlines()[0]
+        == "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s) created."
+    )
+    assert second.splitlines()[0] == "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s) created."
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16
 
@@ -148,3 +153,20 @@ def test_demo_companies_are_found_by_folded_search():
     found = ApiClient(raw).get("/companies", q="zazolc").json()["items"]
     assert [(c["name"], c["owner"]) for c in found] == [("Zażółć Sp. z o.o.", "piotr.zielinski")]
     assert owner.team.name == "Sales North"
+
+
+def test_demo_spreads_customers_over_the_six_languages_and_the_sales_teams():
+    run("demo")
+    languages = dict(
+        Company.objects.filter(external_id__startswith="DEMO-")
+        .values_list("document_language")
+        .annotate(n=Count("id"))
+        .values_list("document_language", "n")
+    )
+    assert languages == {"pl": 333, "ru": 334, "bs": 334, "hy": 333, "zh-hans": 333, "en": 333}
+    teams = set(Company.objects.values_list("team__name", flat=True))
+    assert teams == {"Sales North", "Sales South"}
+    owners = Company.objects.values("owner").distinct().count()
+    assert owners == 10
+    assert Contact.objects.filter(company__owner__isnull=True).count() == 0
+    assert Company.objects.get(external_id="DEMO-00001").contacts.count() == 3

@@ -51,10 +51,10 @@ def test_a_manager_sees_only_companies_they_own_there(login, mike, alice):
 @pytest.mark.parametrize(
     ("persona", "keys"),
     [
-        ("alice", ["home", "companies", "delegations"]),
-        ("sam", ["home", "companies", "delegations"]),
+        ("alice", ["home", "companies", "contacts", "delegations"]),
+        ("sam", ["home", "companies", "contacts", "delegations"]),
         ("paula", ["home"]),
-        ("root", ["home", "companies", "delegations", "admin"]),
+        ("root", ["home", "companies", "contacts", "delegations", "admin"]),
     ],
 )
 def test_the_navigation_follows_the_role(request, login, persona, keys):

@@ -5,24 +5,19 @@ import decimal
 import pytest
 
 from klient.core.models import AuditEntry
+from klient.customers.api import CompanyOut
+from klient.customers.exports import COMPANY_COLUMNS
 from klient.customers.models import Company
 from klient.customers.services import company_create
 
 pytestmark = pytest.mark.django_db
 
-BASIC_KEYS = {
-    "id",
-    "name",
-    "legal_name",
-    "country",
-    "tax_id",
-    "owner",
-    "team",
-    "version",
-    "created_at",
-    "updated_at",
-}
-CSV_BASIC = "id,name,legal_name,country,tax_id,owner,team"
+# Every key of a company in the API but the commercial terms (tests/api/test_companies_fields.py).
+BASIC_KEYS = set(CompanyOut.model_fields) - set(Company.COMMERCIAL_FIELDS)
+CSV_BASIC = ",".join(COMPANY_COLUMNS)
+CSV_TERMS = "price_type,payment_terms_days,credit_limit,discount_percent,individual_services,delivery_terms"
+# Acme's row in the export: no address, phone or web; a prospect owned by alice in North; not key.
+CSV_ACME = ",Acme,,,,PL,,,,,,,,,,,,prospect,,,alice,North,,,,,no,,"
 
 
 @pytest.fixture
@@ -43,7 +38,7 @@ def test_a_service_agent_reads_the_card_without_terms(api, login, sam, acme):
     listed = api(sam).get("/companies").json()["items"]
     assert [set(item) for item in listed] == [BASIC_KEYS]
 
-    assert csv_lines(login(sam)) == [CSV_BASIC, f"{acme.pk},Acme,,PL,,alice,North"]
+    assert csv_lines(login(sam)) == [CSV_BASIC, f"{acme.pk}{CSV_ACME}"]
 
     card = login(sam).get(f"/companies/{acme.pk}/").content.decode()
     assert 'data-field="payment_terms_days"' not in card
@@ -53,13 +48,10 @@ def test_a_service_agent_reads_the_card_without_terms(api, login, sam, acme):
 
 def test_finance_reads_the_terms_everywhere(api, login, fiona, acme):
     body = api(fiona).get(f"/companies/{acme.pk}").json()
-    assert set(body) == BASIC_KEYS | {"payment_terms_days", "discount_percent"}
+    assert set(body) == BASIC_KEYS | set(Company.COMMERCIAL_FIELDS)
     assert (body["payment_terms_days"], body["discount_percent"]) == (45, "7.50")
 
-    assert csv_lines(login(fiona)) == [
-        f"{CSV_BASIC},payment_terms_days,discount_percent",
-        f"{acme.pk},Acme,,PL,,alice,North,45,7.50",
-    ]
+    assert csv_lines(login(fiona)) == [f"{CSV_BASIC},{CSV_TERMS}", f"{acme.pk}{CSV_ACME},,45,,7.50,,"]
 
     card = login(fiona).get(f"/companies/{acme.pk}/").content.decode()
     assert '<dd data-field="payment_terms_days">45</dd>' in card
@@ -96,12 +88,13 @@ def test_a_user_without_the_permission_cannot_set_terms_through_the_api(api, tom
     assert AuditEntry.objects.count() == audit_before + 1  # only the creation
 
 
-def test_posting_terms_in_the_ui_form_without_the_permission_changes_nothing(login, tom):
+def test_posting_terms_in_the_ui_form_without_the_permission_is_refused(login, tom):
     own = company_create(actor=tom, name="Tom's")
+    audit_before = AuditEntry.objects.count()
     response = login(tom).post(
         f"/companies/{own.pk}/edit/",
         {
-            "name": "Tom's",
+            "name": "Tom's Renamed",
             "owner": tom.pk,
             "team": tom.team_id,
             "payment_terms_days": "90",
@@ -109,7 +102,53 @@ def test_posting_terms_in_the_ui_form_without_the_permission_changes_nothing(log
             "version": "1",
         },
     )
-    # The form has no such fields for tom: the values are ignored, and nothing else changed.
-    assert response.status_code == 302
+    # The form has no such fields for tom: a post carrying them is refused whole, and nothing changes.
+    assert response.status_code == 403
+    assert '<div class="form-errors" role="alert"><p>You may not set commercial terms.</p></div>' in (
+        response.content.decode()
+    )
     stored = Company.objects.get(pk=own.pk)
-    assert (stored.payment_terms_days, stored.discount_percent, stored.version) == (None, None, 1)
+    assert (stored.name, stored.payment_terms_days, stored.discount_percent, stored.version) == (
+        "Tom's",
+        None,
+        None,
+        1,
+    )
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_creating_with_terms_without_the_permission_is_refused(login, tom):
+    response = login(tom).post("/companies/new/", {"name": "Tom's", "credit_limit": "1000"})
+    assert response.status_code == 403
+    assert Company.objects.count() == 0
+
+
+def test_the_edit_form_sets_every_commercial_term_with_the_permission(login, alice, acme):
+    response = login(alice).post(
+        f"/companies/{acme.pk}/edit/",
+        {
+            "name": "Acme",
+            "country": "PL",
+            "owner": alice.pk,
+            "team": alice.team_id,
+            "price_type": "Wholesale B",
+            "payment_terms_days": "30",
+            "credit_limit": "50000.00",
+            "discount_percent": "12.5",
+            "individual_services": "Own warehouse slot",
+            "delivery_terms": "48 h",
+            "is_key_account": "on",
+            "version": "1",
+        },
+    )
+    assert response.status_code == 302
+    stored = Company.objects.get(pk=acme.pk)
+    assert [getattr(stored, name) for name in Company.COMMERCIAL_FIELDS] == [
+        "Wholesale B",
+        30,
+        decimal.Decimal("50000.00"),
+        decimal.Decimal("12.50"),
+        "Own warehouse slot",
+        "48 h",
+    ]
+    assert (stored.is_key_account, stored.version) == (True, 2)

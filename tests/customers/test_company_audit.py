@@ -41,9 +41,9 @@ def test_creating_writes_one_entry_with_every_set_field(alice, north):
     assert entry.object_repr == "Acme"
     assert entry.changes == {
         "name": change(None, "Acme", None, "Acme"),
-        "legal_name": change(None, "", None, ""),
         "country": change(None, "PL", None, "Poland"),
         "tax_id": change(None, "PL123", None, "PL123"),
+        "status": change(None, "prospect", None, "Prospect"),
         "owner": change(None, alice.pk, None, "Alice Archer"),
         "team": change(None, north.pk, None, "North"),
         "payment_terms_days": change(None, 30, None, "30"),
@@ -103,11 +103,9 @@ def test_deleting_writes_one_entry_keeping_the_last_values(alice, mike, north):
         "name": change("Acme", None, "Acme", None),
         "legal_name": change("Acme S.A.", None, "Acme S.A.", None),
         "country": change("PL", None, "Poland", None),
-        "tax_id": change("", None, "", None),
+        "status": change("prospect", None, "Prospect", None),
         "owner": change(alice.pk, None, "Alice Archer", None),
         "team": change(north.pk, None, "North", None),
-        "payment_terms_days": change(None, None, None, None),
-        "discount_percent": change(None, None, None, None),
     }
 
 
@@ -120,9 +118,9 @@ def test_the_history_tab_shows_each_field_from_and_to(login, alice, bob, mike):
     page = login(mike).get(f"/companies/{company.pk}/history/").content.decode()
 
     assert page.count("<li data-entry=") == 2
-    assert '<tr data-field="name"><td>name</td><td>Acme</td><td>Acme Polska</td></tr>' in page
-    assert '<tr data-field="owner"><td>owner</td><td>Alice Archer</td><td>Bob Baker</td></tr>' in page
-    assert '<tr data-field="country"><td>country</td><td>Poland</td><td>Germany</td></tr>' in page
+    assert '<tr data-field="name"><td>Name</td><td>Acme</td><td>Acme Polska</td></tr>' in page
+    assert '<tr data-field="owner"><td>Owner</td><td>Alice Archer</td><td>Bob Baker</td></tr>' in page
+    assert '<tr data-field="country"><td>Country</td><td>Poland</td><td>Germany</td></tr>' in page
     assert "<strong>Changed</strong>" in page
     assert "<strong>Created</strong>" in page
     assert page.index("Acme Polska</td></tr>") < page.index("<strong>Created</strong>")  # newest first
@@ -145,11 +143,11 @@ def test_the_api_history_hides_commercial_fields_without_the_permission(api, ali
 
     assert [[c["field"] for c in e["changes"]] for e in for_alice["items"]] == [
         ["legal_name", "payment_terms_days"],
-        ["name", "legal_name", "country", "tax_id", "owner", "team", "payment_terms_days"],
+        ["name", "status", "owner", "team", "payment_terms_days"],
     ]
     assert [[c["field"] for c in e["changes"]] for e in for_sam["items"]] == [
         ["legal_name"],
-        ["name", "legal_name", "country", "tax_id", "owner", "team"],
+        ["name", "status", "owner", "team"],
     ]
     assert for_alice["items"][0]["changes"][1] == {
         "field": "payment_terms_days",

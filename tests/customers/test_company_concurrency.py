@@ -10,8 +10,9 @@ from klient.customers.services import company_create, company_delete, company_up
 pytestmark = pytest.mark.django_db
 
 STALE_MESSAGE = (
-    "Someone else changed this company while you were editing. Your changes were not saved: "
-    "the form now shows the current values; apply your change again."
+    "Someone else changed this company while you were editing, so nothing was saved. "
+    "Your entries are kept below; “Now:” shows the current value of each field that differs. "
+    "Save again to keep your version."
 )
 
 
@@ -77,8 +78,9 @@ def test_a_stale_edit_form_gets_409_with_a_clear_message(login, alice, acme):
     assert response.status_code == 409
     page = response.content.decode()
     assert STALE_MESSAGE in page
-    # The form now shows the current values and version, ready to apply the change again.
-    assert 'value="Acme Polska"' in page
+    # The form keeps what was typed, shows the current value beside it, and carries the current version.
+    assert 'value="Acme Global"' in page
+    assert '<small class="current-value" data-current="name">Now: Acme Polska</small>' in page
     assert '<input type="hidden" name="version" value="2"' in page
     assert row(acme.pk) == before
     assert AuditEntry.objects.count() == audit_before

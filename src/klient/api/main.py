@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -115,6 +115,11 @@ def on_invalid_cursor(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 413, _("The request is too large; send it in smaller parts."))
+
+
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return _error(request, 429, _("Too many requests; slow down and retry later."))
@@ -128,9 +133,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _add_routers() -> None:
     from klient.core.api import router as core_router
     from klient.customers.api import router as customers_router
+    from klient.customers.contacts_api import router as contacts_router
 
     api.add_router("/", core_router)
     api.add_router("/companies", customers_router)
+    api.add_router("/contacts", contacts_router)
 
 
 _add_routers()

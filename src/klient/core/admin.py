@@ -7,7 +7,18 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from klient.core.models import ApiToken, AuditEntry, Delegation, RoleSetting, Team, User
+from klient.core.models import (
+    ApiToken,
+    Attachment,
+    AuditEntry,
+    Delegation,
+    Note,
+    RoleSetting,
+    SavedView,
+    Tag,
+    Team,
+    User,
+)
 from klient.core.services import user_set_role
 
 
@@ -61,6 +72,9 @@ class DelegationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # ended in the app, so the end is audited
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Viewable by operators, never changed from the admin."""
@@ -86,3 +100,33 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("name", "user", "prefix", "is_read_only", "created_at", "last_used_at", "revoked_at")
     list_filter = ("is_read_only",)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Tags may be renamed or removed by operators (they carry no history of their own)."""
+
+    list_display = ("name",)
+    search_fields = ("name",)
+    exclude = ("key",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from klient.core.search import fold
+
+        obj.key = fold(obj.name)[:50]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Note)
+class NoteAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "author", "target_type", "target_id", "__str__")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("uploaded_at", "uploaded_by", "name", "size", "target_type", "target_id")
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(ReadOnlyAdmin):
+    list_display = ("name", "list_name", "user", "is_default")

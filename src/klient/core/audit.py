@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext as _
 
 from klient.core.models import AuditAction, AuditEntry, User
 
@@ -22,7 +23,7 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
     return str(value)
 
@@ -33,10 +34,16 @@ def _label(instance: models.Model, field_name: str) -> str | None:
     if field.is_relation:
         related = getattr(instance, field_name)
         return str(related) if related is not None else None
-    if getattr(field, "choices", None):
+    if getattr(field, "choices", None) or hasattr(instance, f"get_{field_name}_display"):
         display = getattr(instance, f"get_{field_name}_display")()
         return str(display) if display else None
     value = getattr(instance, field_name)
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):  # e.g. other phones [{"value": ..., "e164": ...}] or other emails
+        return ", ".join(
+            str(item.get("value", "")) if isinstance(item, dict) else str(item) for item in value
+        )
     return None if value is None else str(value)
 
 
@@ -54,7 +61,10 @@ def diff(before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
     """Fields whose value differs: {"field": {"from", "to", "from_label", "to_label"}}."""
     changes: dict[str, dict[str, Any]] = {}
     for name, new in after.items():
+        is_new_record = name not in before
         old = before.get(name, {"value": None, "label": None})
+        if _is_blank(old["value"]) and _is_blank(new["value"], unset_flag=is_new_record):
+            continue  # "" and None are both "nothing"; a new record's unset flags are not news
         if old["value"] != new["value"]:
             changes[name] = {
                 "from": old["value"],
@@ -63,6 +73,19 @@ def diff(before: Snapshot, after: Snapshot) -> dict[str, dict[str, Any]]:
                 "to_label": new["label"],
             }
     return changes
+
+
+def _is_blank(value: Any, *, unset_flag: bool = False) -> bool:
+    return value in (None, "") or value == [] or value == {} or (unset_flag and value is False)
+
+
+def removed(before: Snapshot) -> dict[str, dict[str, Any]]:
+    """The changes of a deletion: every field that had a value, to nothing."""
+    return {
+        name: {"from": v["value"], "to": None, "from_label": v["label"], "to_label": None}
+        for name, v in before.items()
+        if not _is_blank(v["value"], unset_flag=True)
+    }
 
 
 def audit_log(
@@ -94,4 +117,4 @@ def history_for(model: type[models.Model], object_id: int) -> models.QuerySet[Au
     ).select_related("actor", "on_behalf_of")
 
 
-__all__ = ["AuditAction", "audit_log", "diff", "history_for", "snapshot"]
+__all__ = ["AuditAction", "audit_log", "diff", "history_for", "removed", "snapshot"]

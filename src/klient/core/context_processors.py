@@ -25,6 +25,8 @@ def navigation_for(user: User) -> list[NavItem]:
     items = [NavItem(_("Home"), reverse("core:home"), "home")]
     if user.has_perm("customers.view_company"):
         items.append(NavItem(_("Companies"), reverse("customers:company_list"), "companies"))
+    if user.has_perm("customers.view_contact"):
+        items.append(NavItem(_("Contacts"), reverse("customers:contact_list"), "contacts"))
     if user.role != Role.PORTAL:
         items.append(NavItem(_("Delegations"), reverse("core:delegation_list"), "delegations"))
     if user.is_staff:
@@ -37,8 +39,16 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
     absent_users = delegators(user)
+    items = navigation_for(user)
+    # The most specific entry is the current one: /companies/contacts/ is Contacts, not Companies.
+    matches = [
+        item
+        for item in items
+        if request.path == item.url or (item.key != "home" and request.path.startswith(item.url))
+    ]
     return {
-        "nav_items": navigation_for(user),
+        "nav_items": items,
+        "nav_current": max(matches, key=lambda item: len(item.url)).key if matches else "",
         "acting_for": absent_users,
         "acting_for_names": ", ".join(str(absent) for absent in absent_users),
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from klient.core.models import Role, Team, User
+from klient.core.roles import SALES_ROLES
 from klient.core.services import team_get_or_create, user_create
 
 DEMO_PASSWORD = "klient-demo"  # noqa: S105 - published demo credential, printed by `klient run`
@@ -74,11 +75,12 @@ DEMO_COMPANIES = [
 
 @transaction.atomic
 def demo_load() -> dict[str, int]:
-    """Create the demo teams, users and companies that are missing; returns how many of each were made."""
+    """Create the demo teams, users, companies and contacts that are missing; returns how many of each were made."""
+    from klient.customers.demo import demo_customers_load
     from klient.customers.models import Company
     from klient.customers.services import company_create
 
-    created = {"teams": 0, "users": 0, "companies": 0}
+    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0}
     for team_name in TEAM_LEADS:
         if not Team.objects.filter(name=team_name).exists():
             created["teams"] += 1
@@ -114,4 +116,8 @@ def demo_load() -> dict[str, int]:
             owner=users[owner],
         )
         created["companies"] += 1
+    owners = [users[demo.username] for demo in DEMO_USERS if demo.role in SALES_ROLES]
+    companies, contacts = demo_customers_load(owners)
+    created["companies"] += companies
+    created["contacts"] += contacts
     return created

@@ -51,6 +51,14 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(known_timezones())]
 
 
+def validate_language(value: str) -> None:
+    """Refuse a language code that is not in settings.LANGUAGES."""
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("“%(value)s” is not a language of this installation."), params={"value": value}
+        )
+
+
 def validate_timezone(value: str) -> None:
     """Refuse a name that is not an IANA time zone."""
     if value not in known_timezones():
@@ -87,7 +95,8 @@ class User(AbstractUser):
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    # No `choices` here: the languages come from settings, so adding one needs no migration.
+    language = models.CharField(_("language"), max_length=10, default="en", validators=[validate_language])
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_timezone])
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_e164 = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True)
@@ -98,6 +107,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_language_display(self) -> str:
+        """The language's name, as settings.LANGUAGES gives it."""
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -257,3 +270,106 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Tag(models.Model):
+    """A label for grouping records (companies now; more later), shared by everyone."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    # The folded name: "Ključni" and "kljucni" are the same tag.
+    key = models.CharField(max_length=50, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Note(models.Model):
+    """A free-text note on a business record, shown on its company's timeline."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.BigIntegerField()
+    # The company whose client card shows the note (the target itself, or the company it belongs to).
+    company_id = models.BigIntegerField(null=True, blank=True)
+    text = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        indexes = [
+            models.Index(fields=["company_id", "-created_at", "-id"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Attachment(models.Model):
+    """A file kept on a business record (shown in its company's Files tab)."""
+
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.BigIntegerField()
+    company_id = models.BigIntegerField(null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/")
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [
+            models.Index(fields=["company_id", "-uploaded_at", "-id"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A user's named list view: the list's filters and sort, as a query string."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    list_name = models.CharField(max_length=50)  # e.g. "companies", "contacts"
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    is_default = models.BooleanField(_("open by default"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

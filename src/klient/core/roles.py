@@ -2,8 +2,22 @@
 
 from klient.core.models import Role, Visibility
 
-COMPANY_READ = ["customers.view_company"]
-COMPANY_WRITE = ["customers.view_company", "customers.add_company", "customers.change_company"]
+COMPANY_READ = ["customers.view_company", "customers.view_contact"]
+# Service desks take calls from people the sales side has not met: they keep contacts and notes.
+SERVICE_WRITE = ["customers.add_contact", "customers.change_contact", "core.add_note", "core.add_attachment"]
+COMPANY_WRITE = [
+    "customers.view_company",
+    "customers.add_company",
+    "customers.change_company",
+    "customers.view_contact",
+    "customers.add_contact",
+    "customers.change_contact",
+    "customers.delete_contact",
+    "customers.add_importjob",
+    "core.add_note",
+    "core.add_attachment",
+    "core.add_tag",
+]
 COMMERCIAL = ["customers.view_commercial_terms"]
 AUDIT = ["core.view_auditentry"]
 TEAM_ADMIN = ["core.view_delegation", "core.add_delegation", "core.change_delegation"]
@@ -16,8 +30,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TELESALES: [*COMPANY_WRITE, *AUDIT],
     Role.SALES_CONSULTANT: [*COMPANY_WRITE, *AUDIT],
     Role.PRESALES: [*COMPANY_WRITE, *AUDIT],
-    Role.SERVICE_AGENT: [*COMPANY_READ],
-    Role.SERVICE_MANAGER: [*COMPANY_READ, *AUDIT, *TEAM_ADMIN],
+    Role.SERVICE_AGENT: [*COMPANY_READ, *SERVICE_WRITE],
+    Role.SERVICE_MANAGER: [*COMPANY_READ, *SERVICE_WRITE, *AUDIT, *TEAM_ADMIN],
     Role.FINANCE: [*COMPANY_READ, *COMMERCIAL, *AUDIT],
     Role.LOGISTICS: [*COMPANY_READ],
     Role.READ_ONLY: [*COMPANY_READ],

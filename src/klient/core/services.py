@@ -5,18 +5,34 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from pathlib import PurePath
+from typing import Any
 
 import phonenumbers
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klient.core.audit import audit_log, diff, snapshot
+from klient.core.audit import audit_log, diff, removed, snapshot
 from klient.core.exceptions import NotAllowed
-from klient.core.models import ApiToken, AuditAction, Delegation, Role, RoleSetting, Team, User
+from klient.core.models import (
+    ApiToken,
+    Attachment,
+    AuditAction,
+    Delegation,
+    Note,
+    Role,
+    RoleSetting,
+    Tag,
+    Team,
+    User,
+)
 from klient.core.roles import DEFAULT_VISIBILITY, MANAGER_ROLES, ROLE_PERMISSIONS
+from klient.core.search import fold
 from klient.core.visibility import forget
 
 TOKEN_PREFIX = "kl_"  # noqa: S105 - a public marker, not a secret
@@ -281,3 +297,178 @@ def api_tokens_purge_expired(*, older_than_days: int = 90) -> int:
     revoked = ApiToken.objects.filter(revoked_at__lt=cutoff).delete()[0]
     expired = ApiToken.objects.filter(expires_at__lt=cutoff).delete()[0]
     return revoked + expired
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Notes, files and tags on business records (shown on their company's client card).
+
+NOTE_MAX_LENGTH = 20_000
+ATTACHMENT_AUDITED_FIELDS = ["name", "size", "company_id"]
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024  # a proposal with pictures fits; a video does not
+
+
+def _company_on_behalf_of(actor: User, company: Any, permission: str) -> User | None:
+    # Imported here: core is below customers in the layering, and only these services need it.
+    from klient.customers.selectors import company_on_behalf_of
+
+    return company_on_behalf_of(actor=actor, company=company, permission=permission)
+
+
+def _check_company_visible(actor: User, company: Any) -> None:
+    """Company.DoesNotExist (the same answer as a missing company) when the actor cannot see it."""
+    from klient.customers.models import Company
+
+    if not Company.objects.visible_to(actor).filter(pk=company.pk).exists():
+        raise Company.DoesNotExist
+
+
+@transaction.atomic
+def note_add(*, target: models.Model, company: Any, text: str, actor: User) -> Note:
+    """Add a note to a record of a company the actor can see; a note counts as contact with the company."""
+    from klient.customers.models import Company
+
+    if not actor.has_perm("core.add_note"):
+        raise NotAllowed(_("You may not add notes."))
+    _check_company_visible(actor, company)
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write something first.")})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"text": _("A note holds at most %(limit)s characters.") % {"limit": NOTE_MAX_LENGTH}}
+        )
+    on_behalf_of = _company_on_behalf_of(actor, company, "core.add_note")
+    note = Note.objects.create(
+        target_type=ContentType.objects.get_for_model(target._meta.model),
+        target_id=target.pk,
+        company_id=company.pk,
+        text=text,
+        author=actor,
+        on_behalf_of=on_behalf_of,
+    )
+    # Only ever forwards: an older note added late does not make the last contact older.
+    Company.objects.filter(pk=company.pk).filter(
+        models.Q(last_contact_at__isnull=True) | models.Q(last_contact_at__lt=note.created_at)
+    ).update(last_contact_at=note.created_at)
+    audit_log(
+        instance=note,
+        action=AuditAction.CREATE,
+        actor=actor,
+        on_behalf_of=on_behalf_of,
+        changes=diff({}, snapshot(note, ["text"])),
+    )
+    return note
+
+
+@transaction.atomic
+def attachment_add(*, target: models.Model, company: Any, upload: UploadedFile, actor: User) -> Attachment:
+    """Keep an uploaded file on a record of a company the actor can see (at most ATTACHMENT_MAX_BYTES)."""
+    if not actor.has_perm("core.add_attachment"):
+        raise NotAllowed(_("You may not upload files."))
+    _check_company_visible(actor, company)
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(limit)s MB.")
+                % {"limit": ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            }
+        )
+    name = PurePath((upload.name or "file").replace("\\", "/")).name[-255:] or "file"
+    attachment = Attachment(
+        target_type=ContentType.objects.get_for_model(target._meta.model),
+        target_id=target.pk,
+        company_id=company.pk,
+        name=name,
+        size=size,
+        content_type=(upload.content_type or "")[:100],
+        uploaded_by=actor,
+    )
+    # The stored name is random: the original name is only shown, never used as a path.
+    attachment.file.save(f"{secrets.token_hex(16)}{PurePath(name).suffix[:16]}", upload, save=False)
+    try:
+        attachment.save()
+        audit_log(
+            instance=attachment,
+            action=AuditAction.CREATE,
+            actor=actor,
+            on_behalf_of=_company_on_behalf_of(actor, company, "core.add_attachment"),
+            changes=diff({}, snapshot(attachment, ATTACHMENT_AUDITED_FIELDS)),
+        )
+    except Exception:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+def can_delete_attachment(actor: User, attachment: Attachment) -> bool:
+    """The uploader may take their own file back; anyone else needs the delete permission."""
+    if actor.has_perm("core.delete_attachment"):
+        return True
+    return attachment.uploaded_by_id == actor.pk and actor.has_perm("core.add_attachment")
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor: User) -> None:
+    """Delete a file (its row now, the stored file once the deletion commits); audited."""
+    from klient.customers.models import Company
+
+    if not can_delete_attachment(actor, attachment):
+        raise NotAllowed(_("You may not delete this file."))
+    company = (
+        Company.objects.filter(pk=attachment.company_id).first()
+        if attachment.company_id is not None
+        else None
+    )
+    audit_log(
+        instance=attachment,
+        action=AuditAction.DELETE,
+        actor=actor,
+        on_behalf_of=(
+            _company_on_behalf_of(actor, company, "core.add_attachment") if company is not None else None
+        ),
+        changes=removed(snapshot(attachment, ATTACHMENT_AUDITED_FIELDS)),
+    )
+    storage, stored_name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored_name))
+
+
+@transaction.atomic
+def record_set_tags(*, instance: models.Model, names: list[str], actor: User) -> list[Tag]:
+    """Give a record (with a `tags` relation) exactly these tags, creating new ones; audited as "tags".
+
+    Tags are matched by their folded name ("Ključni" is "kljucni"); new ones need core.add_tag.
+    """
+    wanted: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(raw.split())[:50]
+        if name:
+            wanted.setdefault(fold(name)[:50], name)
+    existing = {tag.key: tag for tag in Tag.objects.filter(key__in=wanted)}
+    missing = [key for key in wanted if key not in existing]
+    if missing and not actor.has_perm("core.add_tag"):
+        raise ValidationError({"tags": _("You may only choose existing tags.")})
+    for key in missing:
+        existing[key] = Tag.objects.get_or_create(key=key, defaults={"name": wanted[key]})[0]
+    tags = sorted((existing[key] for key in wanted), key=lambda tag: tag.name.casefold())
+    relation = getattr(instance, "tags")  # noqa: B009 - any model with a tags relation
+    before = sorted(relation.all(), key=lambda tag: tag.name.casefold())
+    if [tag.pk for tag in before] != [tag.pk for tag in tags]:
+        relation.set(tags)
+        audit_log(
+            instance=instance,
+            action=AuditAction.UPDATE,
+            actor=actor,
+            changes={
+                "tags": {
+                    "from": [tag.name for tag in before],
+                    "to": [tag.name for tag in tags],
+                    "from_label": ", ".join(tag.name for tag in before) or None,
+                    "to_label": ", ".join(tag.name for tag in tags) or None,
+                }
+            },
+        )
+    return tags

@@ -24,17 +24,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from klient.core.exceptions import NotAllowed
 from klient.core.forms import DelegationForm, OtpForm, PreferencesForm, TokenForm
 from klient.core.models import Delegation, Role, User
-from klient.core.search import search_filter
 from klient.core.selectors import api_token_list, delegation_absent_choices, delegation_list
 from klient.core.services import (
     api_token_create,
     api_token_revoke,
+    can_manage_delegations_of,
     delegation_cancel,
     delegation_create,
     user_update_preferences,
 )
 from klient.core.visibility import delegators
-from klient.customers.selectors import company_list
+from klient.customers.models import Company, Contact
+from klient.customers.selectors import company_list, search_results
 
 OTP_PENDING_KEY = "klient_otp_pending_user"
 OTP_BACKEND_KEY = "klient_otp_pending_backend"
@@ -132,16 +133,18 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def search_view(request: HttpRequest) -> HttpResponse:
-    """Global search: companies now; later issues add contacts, deals and tickets here."""
+    """Global search: companies first, then contacts with their company; later issues add deals and tickets."""
     user = _user(request)
     query = request.GET.get("q", "").strip()
-    companies = []
-    if query and user.has_perm("customers.view_company"):
-        companies = list(search_filter(company_list(user=user), query).order_by("name", "id")[:SEARCH_LIMIT])
+    companies: list[Company] = []
+    contacts: list[Contact] = []
+    if query:
+        companies, contacts = search_results(user=user, query=query, limit=SEARCH_LIMIT)
     template = (
         "core/search.html#results" if request.headers.get("HX-Request") == "true" else "core/search.html"
     )
-    return render(request, template, {"query": query, "companies": companies, "limit": SEARCH_LIMIT})
+    context = {"query": query, "companies": companies, "contacts": contacts, "limit": SEARCH_LIMIT}
+    return render(request, template, context)
 
 
 @require_POST
@@ -299,10 +302,17 @@ def delegation_list_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Deputy named."))
             return redirect("core:delegation_list")
     today = timezone.localdate()
+    delegations = list(delegation_list(user=user)[:200])
     return render(
         request,
         "core/delegations.html",
-        {"form": form, "delegations": delegation_list(user=user)[:200], "today": today},
+        {
+            "form": form,
+            "delegations": delegations,
+            "today": today,
+            # A deputy sees the delegation but only the absent user or their manager may end it.
+            "can_end": {d.pk for d in delegations if can_manage_delegations_of(user, d.absent_user)},
+        },
     )
 
 

@@ -8,8 +8,9 @@ from django.db.models import QuerySet
 from klient.core.audit import history_for
 from klient.core.models import AuditEntry, User
 from klient.core.pagination import Page, keyset_paginate
+from klient.core.search import search_companies, search_contacts
 from klient.core.visibility import company_visibility_q, delegators
-from klient.customers.models import AccountTeamMember, Company
+from klient.customers.models import AccountTeamMember, Company, Contact
 
 SORTS = {
     "name": ["name", "id"],
@@ -82,3 +83,16 @@ def company_history(*, user: User, company: Company, cursor: str | None, limit: 
 def account_team_list(*, company: Company) -> QuerySet[AccountTeamMember]:
     """Members of a company's account team, by username."""
     return AccountTeamMember.objects.filter(company=company).select_related("user").order_by("user__username")
+
+
+def search_results(*, user: User, query: str, limit: int) -> tuple[list[Company], list[Contact]]:
+    """The first `limit` companies and contacts (with their company) matching a global search, by name;
+    only what the user may see, in two queries."""
+    companies: list[Company] = []
+    contacts: list[Contact] = []
+    if user.has_perm("customers.view_company"):
+        companies = list(search_companies(company_list(user=user), query).order_by("name", "id")[:limit])
+    if user.has_perm("customers.view_contact"):
+        visible = Contact.objects.visible_to(user).select_related("company")
+        contacts = list(search_contacts(visible, query).order_by("last_name", "first_name", "id")[:limit])
+    return companies, contacts

@@ -1,38 +1,66 @@
-"""Company pages: list, card, create, edit, delete, history, export."""
+"""Company pages: list, client card (with its notes, files and timeline), create, edit, delete, history."""
 
 from __future__ import annotations
 
-import csv
+import decimal
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.db import models, transaction
+from django.db.models import Case, Q, When
+from django.db.models.functions import Lower
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+)
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klient.core.exceptions import NotAllowed, VersionConflict
-from klient.core.models import User
-from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor, keyset_paginate
-from klient.customers.filters import CompanyFilter
-from klient.customers.forms import AccountTeamForm, CompanyFilterForm, CompanyForm
-from klient.customers.models import Company
+from klient.core.models import Attachment, User
+from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor
+from klient.core.search import search_companies
+from klient.core.services import (
+    ATTACHMENT_MAX_BYTES,
+    attachment_add,
+    attachment_delete,
+    can_delete_attachment,
+    note_add,
+    record_set_tags,
+)
+from klient.customers.filters import card_freshness
+from klient.customers.forms import (
+    AccountTeamForm,
+    AttachmentForm,
+    CompanyForm,
+    NoteForm,
+    split_names,
+)
+from klient.customers.models import Company, CompanyStatus, Contact
 from klient.customers.selectors import (
     account_team_list,
     can_see_commercial_terms,
     company_get,
     company_history,
-    company_list,
 )
 from klient.customers.services import (
     account_team_add,
     account_team_remove,
     company_create,
     company_delete,
+    company_mark_reviewed,
     company_update,
 )
+from klient.customers.timeline import timeline_page
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,64 +75,12 @@ def _visible_company(request: HttpRequest, pk: int) -> Company:
         raise Http404 from error
 
 
-def _filter_from(request: HttpRequest) -> tuple[CompanyFilterForm, CompanyFilter]:
-    form = CompanyFilterForm(request.GET or None)
-    values = form.cleaned_data if form.is_valid() else {}
-    company_filter = CompanyFilter(**{k: v or "" for k, v in values.items()})
-    if not company_filter.sort:
-        company_filter.sort = "name"
-    return form, company_filter
-
-
-@login_required
-@permission_required("customers.view_company", raise_exception=True)
-def company_list_view(request: HttpRequest) -> HttpResponse:
-    """The company list: filters, sorting and keyset pagination; htmx asks for the rows only."""
-    user = _user(request)
-    form, company_filter = _filter_from(request)
-    queryset = company_filter.apply(company_list(user=user), username=user.username)
-    try:
-        page = keyset_paginate(
-            queryset, ordering=company_filter.ordering, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT
-        )
-    except InvalidCursor:
-        messages.error(request, _("That page link is no longer valid; showing the first page."))
-        page = keyset_paginate(queryset, ordering=company_filter.ordering, cursor=None, limit=DEFAULT_LIMIT)
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    context = {
-        "filter_form": form,
-        "page": page,
-        "base_query": query.urlencode(),
-        "with_terms": can_see_commercial_terms(user),
-        "can_add": user.has_perm("customers.add_company"),
-    }
-    template = (
-        "customers/company_list.html#rows"
-        if request.headers.get("HX-Request") == "true" and request.GET.get("cursor")
-        else "customers/company_list.html"
-    )
-    return render(request, template, context)
-
-
 @login_required
 @permission_required("customers.view_company", raise_exception=True)
 def company_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The client card (first form): header, facts, terms when allowed, history tab."""
-    user = _user(request)
+    """The client card: header, key facts, contacts, terms, timeline, files, related companies, team."""
     company = _visible_company(request, pk)
-    return render(
-        request,
-        "customers/company_detail.html",
-        {
-            "company": company,
-            "with_terms": can_see_commercial_terms(user),
-            "can_change": user.has_perm("customers.change_company"),
-            "can_delete": user.has_perm("customers.delete_company"),
-            "account_team": account_team_list(company=company),
-            "account_team_form": AccountTeamForm(),
-        },
-    )
+    return render(request, "customers/company_detail.html", card_context(request, company))
 
 
 @login_required
@@ -167,12 +143,23 @@ def company_history_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _field_labels() -> dict[str, str]:
     labels = {
-        field.name: str(field.verbose_name)
+        field.name: capfirst(str(field.verbose_name))
         for field in Company._meta.get_fields()
         if hasattr(field, "verbose_name")
     }
     labels["account_team"] = str(_("Account team"))
+    labels["merged_from"] = str(_("Merged from"))
+    labels["merged_into"] = str(_("Merged into"))
     return labels
+
+
+def _refuse_hidden_terms(request: HttpRequest, form: CompanyForm, with_terms: bool) -> bool:
+    """Whether commercial terms were posted by a user who may not set them (the form is then refused)."""
+    posted = [name for name in Company.COMMERCIAL_FIELDS if request.POST.get(name, "").strip()]
+    if posted and not with_terms:
+        form.add_error(None, _("You may not set commercial terms."))
+        return True
+    return False
 
 
 @login_required
@@ -183,54 +170,129 @@ def company_create_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     with_terms = can_see_commercial_terms(user)
     form = CompanyForm(
-        request.POST or None, with_terms=with_terms, initial={"owner": user.pk, "team": user.team_id}
+        request.POST or None,
+        user=user,
+        with_terms=with_terms,
+        initial={"owner": user.pk, "team": user.team_id, "status": CompanyStatus.PROSPECT},
     )
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and _refuse_hidden_terms(request, form, with_terms):
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         data = form.service_data()
         if data.get("owner") is None:
             data.pop("owner")
         try:
-            company = company_create(actor=user, **data)
+            with transaction.atomic():
+                company = company_create(actor=user, **data)
+                record_set_tags(instance=company, names=form.tag_names(), actor=user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("Company “%(name)s” created.") % {"name": company.name})
             return redirect("customers:company_detail", pk=company.pk)
-    return render(request, "customers/company_form.html", {"form": form, "company": None})
+    return render(
+        request,
+        "customers/company_form.html",
+        {"form": form, "company": None, "current": {}},
+        status=status,
+    )
 
 
 @login_required
 @permission_required("customers.change_company", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def company_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a company; a stale form is refused with a clear message, never silently overwritten."""
+    """Change a company. A stale form is refused with a clear message and loses nothing: it shows what
+    the user typed, and beside each field someone else changed, its current value."""
     user = _user(request)
     company = _visible_company(request, pk)
     with_terms = can_see_commercial_terms(user)
-    form = CompanyForm(request.POST or None, with_terms=with_terms, initial=CompanyForm.initial_for(company))
-    conflict = False
-    if request.method == "POST" and form.is_valid():
+    tag_names = list(company.tags.order_by(Lower("name"), "id").values_list("name", flat=True))
+    initial = CompanyForm.initial_for(company, tag_names)
+    form = CompanyForm(
+        request.POST or None, user=user, with_terms=with_terms, company=company, initial=initial
+    )
+    current: dict[str, str] = {}
+    status = 200
+    if request.method == "POST" and _refuse_hidden_terms(request, form, with_terms):
+        status = 403
+    elif request.method == "POST" and form.is_valid():
         version = form.cleaned_data.get("version") or company.version
         try:
-            company = company_update(company=company, actor=user, version=version, **form.service_data())
+            with transaction.atomic():
+                company = company_update(company=company, actor=user, version=version, **form.service_data())
+                record_set_tags(instance=company, names=form.tag_names(), actor=user)
         except VersionConflict:
-            conflict = True
+            status = 409
             messages.error(
                 request,
                 _(
-                    "Someone else changed this company while you were editing. Your changes were not saved: "
-                    "the form now shows the current values; apply your change again."
+                    "Someone else changed this company while you were editing, so nothing was saved. "
+                    "Your entries are kept below; “Now:” shows the current value of each field that "
+                    "differs. Save again to keep your version."
                 ),
             )
             company = _visible_company(request, pk)
-            form = CompanyForm(with_terms=with_terms, initial=CompanyForm.initial_for(company))
+            form, current = _form_after_conflict(request, form, company, user, with_terms)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("customers:company_detail", pk=company.pk)
-    status = 409 if conflict else 200
-    return render(request, "customers/company_form.html", {"form": form, "company": company}, status=status)
+    return render(
+        request,
+        "customers/company_form.html",
+        {"form": form, "company": company, "current": current},
+        status=status,
+    )
+
+
+def _form_after_conflict(
+    request: HttpRequest, form: CompanyForm, company: Company, user: User, with_terms: bool
+) -> tuple[CompanyForm, dict[str, str]]:
+    """The user's entries again, now against the current version, and the current value of each field
+    where the entry differs from what is stored."""
+    tag_names = list(company.tags.order_by(Lower("name"), "id").values_list("name", flat=True))
+    stored = CompanyForm.initial_for(company, tag_names)
+    current: dict[str, str] = {}
+    for name, value in form.cleaned_data.items():
+        if name == "version" or name not in stored or (name == "status" and not value):
+            continue
+        if _comparable(value) != _comparable(stored[name]):
+            current[name] = _display(company, name, tag_names)
+    data = request.POST.copy()
+    data["version"] = str(company.version)
+    fresh = CompanyForm(data, user=user, with_terms=with_terms, company=company, initial=stored)
+    fresh.is_valid()
+    return fresh, current
+
+
+def _comparable(value: Any) -> str:
+    if isinstance(value, models.Model):
+        value = value.pk
+    if value is None or value is False:
+        return ""
+    if isinstance(value, decimal.Decimal):
+        return str(value.normalize())
+    if isinstance(value, str):
+        return ", ".join(split_names(value)) if "," in value else value.strip()
+    return str(value)
+
+
+def _display(company: Company, name: str, tag_names: list[str]) -> str:
+    """A stored field's value as the card shows it."""
+    if name == "tags":
+        return ", ".join(tag_names) or "—"
+    if name == "country":
+        return str(company.country.name) if company.country else "—"
+    field = Company._meta.get_field(name)
+    value = getattr(company, name)
+    if getattr(field, "choices", None):
+        value = getattr(company, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    return "—" if value in (None, "") else str(value)
 
 
 @login_required
@@ -256,54 +318,215 @@ def company_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:company_list")
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-@login_required
-@permission_required("customers.view_company", raise_exception=True)
-def company_export_view(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV of the filtered, visible companies; commercial terms only with the permission."""
-    user = _user(request)
-    _form, company_filter = _filter_from(request)
-    queryset = company_filter.apply(company_list(user=user), username=user.username).order_by(
-        *company_filter.ordering
-    )
-    with_terms = can_see_commercial_terms(user)
-    header = ["id", "name", "legal_name", "country", "tax_id", "owner", "team"]
-    if with_terms:
-        header += list(Company.COMMERCIAL_FIELDS)
-    writer = csv.writer(_Echo())
-
-    def rows() -> Any:
-        yield "\ufeff" + writer.writerow(header)
-        for company in queryset.iterator(chunk_size=2000):
-            row: list[Any] = [
-                company.pk,
-                company.name,
-                company.legal_name,
-                str(company.country or ""),
-                company.tax_id,
-                company.owner.username if company.owner else "",
-                company.team.name if company.team else "",
-            ]
-            if with_terms:
-                # Zero days or a zero discount is a term, not a blank: only None is left empty.
-                row += [
-                    "" if value is None else value
-                    for value in (company.payment_terms_days, company.discount_percent)
-                ]
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="companies.csv"'
-    return response
-
-
-def _add_errors(form: CompanyForm, error: ValidationError) -> None:
+def _add_errors(form: forms.BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, messages_ in error.message_dict.items():
             form.add_error(field if field in form.fields else None, messages_)
     else:
         form.add_error(None, error.messages)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The client card: its context, the "reviewed" action, the timeline, notes, files and the company chooser.
+
+CARD_CONTACTS = 25  # more than this and the card links to the contact list
+CARD_FILES = 10  # the newest; every file is also on the timeline
+CARD_RELATED = 50
+
+
+def website_url(website: str) -> str:
+    """A link for a website as typed: "example.com" → "https://example.com"; only http(s) links."""
+    website = website.strip()
+    if not website:
+        return ""
+    if website.lower().startswith(("http://", "https://")):
+        return website
+    return "https://" + website.lstrip("/")
+
+
+def card_context(
+    request: HttpRequest, company: Company, *, note_form: NoteForm | None = None
+) -> dict[str, Any]:
+    """Everything the client card shows; a constant number of queries however much the company has."""
+    user = _user(request)
+    contacts = list(
+        Contact.objects.filter(company=company).order_by(
+            Case(When(left_on__isnull=True, then=0), default=1), "last_name", "first_name", "id"
+        )[: CARD_CONTACTS + 1]
+    )
+    # The parent and the subsidiaries are looked up by their own indexes first, then checked for
+    # visibility: filtering by visibility first can walk every company the user owns.
+    family = (
+        Q(parent_id=company.pk) | Q(pk=company.parent_id) if company.parent_id else Q(parent_id=company.pk)
+    )
+    related = sorted(
+        Company.objects.visible_to(user)
+        .filter(pk__in=Company.objects.filter(family).order_by().values("pk")[: CARD_RELATED + 2])
+        .only("id", "name", "status", "parent_id"),
+        key=lambda other: (other.name.casefold(), other.pk),
+    )
+    files = list(
+        Attachment.objects.filter(company_id=company.pk).select_related("uploaded_by")[: CARD_FILES + 1]
+    )
+    for attachment in files:
+        attachment.can_delete = can_delete_attachment(user, attachment)  # type: ignore[attr-defined]
+    try:
+        timeline = timeline_page(company=company, viewer=user, cursor=None)
+    except InvalidCursor:  # pragma: no cover - no cursor here
+        raise Http404 from None
+    return {
+        "company": company,
+        "freshness": card_freshness(company.card_reviewed_at),
+        "website_url": website_url(company.website),
+        "tags": list(company.tags.order_by(Lower("name"), "id")),
+        "contacts": contacts[:CARD_CONTACTS],
+        "more_contacts": len(contacts) > CARD_CONTACTS,
+        "parent": next((other for other in related if other.pk == company.parent_id), None),
+        "subsidiaries": [other for other in related if other.parent_id == company.pk][:CARD_RELATED],
+        "files": files[:CARD_FILES],
+        "more_files": len(files) > CARD_FILES,
+        "timeline": timeline,
+        "with_terms": can_see_commercial_terms(user),
+        "can_change": user.has_perm("customers.change_company"),
+        "can_delete": user.has_perm("customers.delete_company"),
+        "can_add_contact": user.has_perm("customers.add_contact"),
+        "can_add_note": user.has_perm("core.add_note"),
+        "can_upload": user.has_perm("core.add_attachment"),
+        "account_team": account_team_list(company=company),
+        "account_team_form": AccountTeamForm(),
+        "note_form": note_form or NoteForm(),
+        "attachment_form": AttachmentForm(),
+        "max_upload_mb": ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@login_required
+@permission_required("customers.change_company", raise_exception=True)
+@require_POST
+def company_reviewed_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Reviewed": the user checked the card is current; the freshness mark starts again."""
+    company = _visible_company(request, pk)
+    company_mark_reviewed(company=company, actor=_user(request))
+    messages.success(request, _("Marked as reviewed."))
+    return redirect("customers:company_detail", pk=pk)
+
+
+@login_required
+@permission_required("customers.view_company", raise_exception=True)
+def company_timeline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Older timeline entries: the rows alone for htmx, a page of its own otherwise."""
+    company = _visible_company(request, pk)
+    try:
+        timeline = timeline_page(company=company, viewer=_user(request), cursor=request.GET.get("cursor"))
+    except InvalidCursor as error:
+        raise Http404 from error
+    template = (
+        "customers/card_timeline.html#entries"
+        if request.headers.get("HX-Request") == "true"
+        else "customers/card_timeline.html"
+    )
+    return render(request, template, {"company": company, "timeline": timeline})
+
+
+@login_required
+@permission_required("core.add_note", raise_exception=True)
+@require_POST
+def company_note_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a note from the card; it goes to the top of the timeline."""
+    company = _visible_company(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note_add(target=company, company=company, text=form.cleaned_data["text"], actor=_user(request))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect(reverse("customers:company_detail", args=[pk]) + "#timeline")
+    # What was typed stays in the form.
+    return render(
+        request, "customers/company_detail.html", card_context(request, company, note_form=form), status=400
+    )
+
+
+@login_required
+@permission_required("core.add_attachment", raise_exception=True)
+@require_POST
+def company_file_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a file to the card's Files section."""
+    company = _visible_company(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            attachment = attachment_add(
+                target=company, company=company, upload=form.cleaned_data["file"], actor=_user(request)
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("File “%(name)s” uploaded.") % {"name": attachment.name})
+    return redirect(reverse("customers:company_detail", args=[pk]) + "#files")
+
+
+def _visible_attachment(request: HttpRequest, pk: int) -> Attachment:
+    """A file of a company the user sees; 404 otherwise (the same answer as a missing file)."""
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None or attachment.company_id is None:
+        raise Http404
+    _visible_company(request, attachment.company_id)
+    return attachment
+
+
+@login_required
+@permission_required("customers.view_company", raise_exception=True)
+def attachment_download_view(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve a file only to users who see its company (files are never at a public URL)."""
+    attachment = _visible_attachment(request, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    # Always a download, never rendered in the page's origin (an uploaded HTML file runs no script).
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.name, content_type="application/octet-stream"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@permission_required("customers.view_company", raise_exception=True)
+@require_POST
+def attachment_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a file: its uploader, or a user with the delete permission."""
+    attachment = _visible_attachment(request, pk)
+    company_id = attachment.company_id
+    try:
+        attachment_delete(attachment=attachment, actor=_user(request))
+    except NotAllowed as error:
+        return HttpResponseForbidden(str(error))
+    messages.success(request, _("File “%(name)s” deleted.") % {"name": attachment.name})
+    return redirect(reverse("customers:company_detail", args=[company_id]) + "#files")
+
+
+@login_required
+@permission_required("customers.view_company", raise_exception=True)
+def company_choices_view(request: HttpRequest) -> HttpResponse:
+    """<option>s of visible companies matching `q` (the company chooser's search box refills its select)."""
+    query = request.GET.get("q") or request.GET.get("parent_q") or request.GET.get("company_q") or ""
+    queryset = Company.objects.visible_to(_user(request))
+    exclude = request.GET.get("exclude", "")
+    if exclude.isdigit():
+        queryset = queryset.exclude(pk=int(exclude))
+    matches = list(
+        search_companies(queryset, query).order_by("name", "id").values_list("pk", "name")[:CHOICES_LIMIT]
+        if query.strip()
+        else []
+    )
+    return render(request, "customers/card_choices.html", {"matches": matches})
+
+
+CHOICES_LIMIT = 20

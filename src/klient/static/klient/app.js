@@ -39,6 +39,17 @@
     }
   }, true);
 
+  // Lists: the header checkbox ticks (or clears) every row shown in its table.
+  document.addEventListener("change", function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.hasAttribute("data-select-all")) return;
+    const table = box.closest("table");
+    if (!table) return;
+    table.querySelectorAll('tbody input[type="checkbox"][name="selected"]').forEach(function (row) {
+      row.checked = box.checked;
+    });
+  });
+
   // Phone-width screens: the menu button shows and hides the navigation.
   document.addEventListener("click", function (event) {
     const button = event.target instanceof Element ? event.target.closest("[data-toggle-nav]") : null;

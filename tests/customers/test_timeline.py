@@ -1,0 +1,226 @@
+"""The client card's timeline: sources merged newest first by keyset pages, exact order across kinds and
+ties, a constant number of queries per page, and room for later apps' sources."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from klient.core.models import AuditEntry, Note
+from klient.core.pagination import InvalidCursor, encode_cursor
+from klient.core.services import attachment_add, note_add
+from klient.customers import timeline as timeline_module
+from klient.customers.models import Company, Contact
+from klient.customers.services import company_create, company_update, contact_create, contact_update
+from klient.customers.timeline import register_timeline_source, timeline_page
+
+pytestmark = pytest.mark.django_db
+
+T1 = datetime.datetime(2026, 1, 5, 10, 0, tzinfo=datetime.UTC)
+T2 = T1 + datetime.timedelta(minutes=1)
+T3 = T1 + datetime.timedelta(minutes=2)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def audit_id(model, object_id, index=0):
+    return (
+        AuditEntry.objects.filter(content_type__model=model._meta.model_name, object_id=object_id)
+        .order_by("id")
+        .values_list("id", flat=True)[index]
+    )
+
+
+@pytest.fixture
+def history(alice):
+    """A company whose entries share times across kinds and within a kind; the expected order."""
+    with time_machine.travel(T1, tick=False):
+        company = company_create(actor=alice, name="Acme")
+        person = contact_create(actor=alice, company=company, first_name="Jan", last_name="Nowak")
+        n1 = note_add(target=company, company=company, text="n1", actor=alice)
+    with time_machine.travel(T2, tick=False):
+        n2 = note_add(target=person, company=company, text="n2", actor=alice)
+        n3 = note_add(target=company, company=company, text="n3", actor=alice)
+        f1 = attachment_add(
+            target=company, company=company, upload=SimpleUploadedFile("a.txt", b"abc"), actor=alice
+        )
+        company_update(company=company, actor=alice, version=1, tax_id="PL1")
+        contact_update(contact=person, actor=alice, version=1, position="CEO")
+    with time_machine.travel(T3, tick=False):
+        n4 = note_add(target=company, company=company, text="n4", actor=alice)
+    expected = [
+        ("note", n4.pk),
+        # T2: kinds descending (note, file, contact_change, change), ids descending within a kind.
+        ("note", n3.pk),
+        ("note", n2.pk),
+        ("file", f1.pk),
+        ("contact_change", audit_id(Contact, person.pk, 1)),
+        ("change", audit_id(Company, company.pk, 1)),
+        # T1
+        ("note", n1.pk),
+        ("contact_change", audit_id(Contact, person.pk, 0)),
+        ("change", audit_id(Company, company.pk, 0)),
+    ]
+    return company, expected
+
+
+def walk(company, viewer, limit):
+    pages, cursor = [], None
+    while True:
+        page = timeline_page(company=company, viewer=viewer, cursor=cursor, limit=limit)
+        pages.append([(entry.kind, entry.id) for entry in page.entries])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 9, 20])
+def test_keyset_pages_give_every_entry_once_in_exact_order(alice, history, limit):
+    company, expected = history
+    pages = walk(company, alice, limit)
+    assert [entry for page in pages for entry in page] == expected
+    assert [len(page) for page in pages] == [
+        min(limit, len(expected) - start) for start in range(0, len(expected), limit)
+    ]
+
+
+def test_entries_carry_their_time_and_what_they_show(alice, history):
+    company, _expected = history
+    entries = timeline_page(company=company, viewer=alice, limit=4).entries
+    assert [entry.at for entry in entries] == [T3, T2, T2, T2]
+    assert [entry.item.text for entry in entries[:3]] == ["n4", "n3", "n2"]
+    # A note on a contact names the contact, fetched with the note.
+    assert (entries[2].item.contact_first_name, entries[2].item.contact_last_name) == ("Jan", "Nowak")
+    assert entries[1].item.contact_id is None
+    assert entries[3].item.name == "a.txt"
+
+
+def test_a_page_costs_one_query_per_source_and_one_per_kind_shown(alice, history):
+    company, _expected = history
+    alice.has_perm("customers.view_commercial_terms")  # the permission cache is per request anyway
+    first = timeline_page(company=company, viewer=alice, limit=4)
+    with CaptureQueriesContext(connection) as queries:
+        page = timeline_page(company=company, viewer=alice, cursor=first.next_cursor, limit=4)
+    kinds = {entry.kind for entry in page.entries}
+    assert kinds == {"note", "contact_change", "change"}
+    assert len(queries) == 4 + len(kinds)
+
+
+def test_the_cost_of_a_page_does_not_grow_with_the_timeline(alice):
+    small = company_create(actor=alice, name="Small")
+    large = company_create(actor=alice, name="Large")
+    for company, count in ((small, 3), (large, 300)):
+        Note.objects.bulk_create(
+            Note(target_type_id=1, target_id=company.pk, company_id=company.pk, text=str(i), author=alice)
+            for i in range(count)
+        )
+    alice.has_perm("customers.view_commercial_terms")
+    counts = []
+    for company in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            timeline_page(company=company, viewer=alice, limit=2)
+        counts.append(len(queries))
+    assert counts == [4 + 1, 4 + 1]
+
+
+def test_a_foreign_cursor_is_refused(alice, history, login):
+    company, _expected = history
+    for cursor in ("garbage", encode_cursor(["yesterday", "note", 1]), encode_cursor([T1.isoformat(), 5, 1])):
+        with pytest.raises(InvalidCursor):
+            timeline_page(company=company, viewer=alice, cursor=cursor)
+        assert login(alice).get(f"/companies/{company.pk}/timeline/", {"cursor": cursor}).status_code == 404
+
+
+def test_older_entries_come_as_rows_for_htmx_and_as_a_page_otherwise(alice, login):
+    company = company_create(actor=alice, name="Acme")
+    for index in range(25):
+        note_add(target=company, company=company, text=f"note {index}", actor=alice)
+    client = login(alice)
+    card = client.get(f"/companies/{company.pk}/").content.decode()
+    assert card.count('data-kind="note"') == 20
+    cursor = timeline_page(company=company, viewer=alice).next_cursor
+    assert f'hx-get="/companies/{company.pk}/timeline/?cursor={cursor}"' in card
+
+    rows = client.get(
+        f"/companies/{company.pk}/timeline/", {"cursor": cursor}, headers={"HX-Request": "true"}
+    )
+    body = rows.content.decode()
+    assert "<html" not in body
+    assert body.count('data-kind="note"') == 5
+    assert body.count('data-kind="change"') == 1
+    assert "data-timeline-more" not in body  # the last page
+
+    page = client.get(f"/companies/{company.pk}/timeline/", {"cursor": cursor}).content.decode()
+    assert "<html" in page and page.count('data-kind="note"') == 5
+
+
+def test_commercial_changes_stay_off_the_timeline_without_the_permission(alice, sam):
+    company = company_create(actor=alice, name="Acme", payment_terms_days=30, tax_id="PL9")
+    shown = {
+        user.username: [
+            label
+            for entry in timeline_page(company=company, viewer=user).entries
+            for label, *_ in entry.item.rows
+        ]
+        for user in (alice, sam)
+    }
+    assert shown == {
+        "alice": ["Name", "Tax id", "Status", "Owner", "Team", "Payment terms (days)"],
+        "sam": ["Name", "Tax id", "Status", "Owner", "Team"],
+    }
+
+
+@pytest.fixture
+def reminders():
+    """A later app's source: notes starting with "!" are reminders too."""
+    register_timeline_source(
+        "reminder",
+        rows=lambda company_id: Note.objects.filter(company_id=company_id, text__startswith="!"),
+        at_field="created_at",
+        fetch=lambda ids, viewer: Note.objects.filter(pk__in=ids),
+        template="customers/card_timeline_note.html",
+    )
+    yield
+    del timeline_module._SOURCES["reminder"]
+
+
+def test_a_registered_source_joins_the_timeline(alice, reminders):
+    with time_machine.travel(T1, tick=False):
+        company = company_create(actor=alice, name="Acme")
+    with time_machine.travel(T2, tick=False):
+        note = note_add(target=company, company=company, text="!call back", actor=alice)
+    entries = timeline_page(company=company, viewer=alice).entries
+    assert [(entry.kind, entry.id) for entry in entries] == [
+        ("reminder", note.pk),
+        ("note", note.pk),
+        ("change", audit_id(Company, company.pk)),
+    ]
+
+
+def test_a_source_behind_a_permission_is_left_out_for_others(alice, sam):
+    register_timeline_source(
+        "secret",
+        rows=lambda company_id: Note.objects.filter(company_id=company_id),
+        at_field="created_at",
+        fetch=lambda ids, viewer: Note.objects.filter(pk__in=ids),
+        template="customers/card_timeline_note.html",
+        permission="customers.view_commercial_terms",
+    )
+    try:
+        company = company_create(actor=alice, name="Acme")
+        note_add(target=company, company=company, text="x", actor=alice)
+        kinds = {
+            user.username: sorted(
+                {entry.kind for entry in timeline_page(company=company, viewer=user).entries}
+            )
+            for user in (alice, sam)
+        }
+    finally:
+        del timeline_module._SOURCES["secret"]
+    assert kinds == {"alice": ["change", "note", "secret"], "sam": ["change", "note"]}
