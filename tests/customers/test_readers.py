@@ -247,7 +247,8 @@ def _cells(encoding: str, delimiter: str) -> st.SearchStrategy[str]:
     ascii_words = st.text(alphabet="abcdefXYZ0123456789", min_size=1, max_size=6)
     # The file's own separator, quotes and line breaks inside cells (the writer quotes those cells).
     specials = st.sampled_from(['"', delimiter, "\n", "\r\n", " ", '""', "'"])
-    return st.lists(st.one_of(words, ascii_words, specials), max_size=6).map("".join)
+    # Words are separated as people type them; a Latin letter glued inside a Cyrillic word is not text.
+    return st.lists(st.one_of(words, ascii_words, specials), max_size=6).map(" ".join)
 
 
 @st.composite
