@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from hypothesis import settings as hypothesis_settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
+from hypothesis import settings as hypothesis_settings
 
 from klient.core.models import Role, Team, User
 from klient.core.services import api_token_create, team_get_or_create, user_create
