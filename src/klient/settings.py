@@ -194,6 +194,11 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 # The largest file the import screen accepts (the command line has no limit).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KLIENT_IMPORT_MAX_MB", "100")) * 1024 * 1024
+# Files from this size on are read and parsed in a second process while the first one writes ("off": never).
+_IMPORT_PARALLEL_MB = os.environ.get("KLIENT_IMPORT_PARALLEL_MB", "1").strip().lower()
+IMPORT_PARALLEL_BYTES = (
+    None if _IMPORT_PARALLEL_MB == "off" else int(float(_IMPORT_PARALLEL_MB) * 1024 * 1024)
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -18,6 +18,7 @@ from klient.customers.importing import (
     ImportOptions,
     ImportOptionsError,
     RowIndex,
+    _Row,
     guess_columns,
     import_file,
 )
@@ -482,14 +483,17 @@ def test_the_row_index_finds_what_was_added_and_grows():
 
 
 def test_duplicate_keys_are_the_normal_forms():
-    assert CompanyImporter.duplicate_keys(
-        {
-            "name": "Mleczarnia Łąkowa Sp. z o.o.",
-            "country": "PL",
-            "tax_id": "PL 779-243-34-21",
-            "website": "https://www.laka.pl/",
-        }
-    ) == [("tax", "7792433421"), ("name", "mleczarnia lakowa", "PL"), ("web", "laka.pl")]
+    values = {
+        "name": "Mleczarnia Łąkowa Sp. z o.o.",
+        "country": "PL",
+        "tax_id": "PL 779-243-34-21",
+        "website": "https://www.laka.pl/",
+    }
+    assert CompanyImporter.duplicate_keys(_Row(2, [], values)) == [
+        ("tax", "7792433421"),
+        ("name", "mleczarnia lakowa", "PL"),
+        ("web", "laka.pl"),
+    ]
 
 
 def test_an_export_imports_back_unchanged(tmp_path, alice):

@@ -63,18 +63,35 @@ def test_imported_companies_are_found_and_the_index_trigger_is_back(alice, tmp_p
 
 def test_an_imported_companys_history_is_what_the_service_writes(alice, tmp_path):
     _import(tmp_path, ROWS[:1], alice)
-    entry = AuditEntry.objects.get(content_type=ContentType.objects.get_for_model(Company))
-    company = Company.objects.get()
-    assert (entry.object_id, entry.object_repr, entry.action, entry.actor_id, entry.on_behalf_of_id) == (
-        company.pk,
-        "Zażółć Mleczarnia",
-        "create",
-        alice.pk,
-        None,
+    imported = Company.objects.get()
+    by_service = company_create(
+        actor=alice,
+        name="Zażółć Mleczarnia",
+        tax_id="PL5213000101",
+        country="PL",
+        phone="+48 22 123 45 67",
+        website="https://www.zazolc.pl/",
     )
-    assert entry.at == company.created_at == company.updated_at
-    assert entry.changes["country"] == {"from": None, "to": "PL", "from_label": None, "to_label": "Poland"}
-    assert entry.changes["phone"]["to"] == "+48 22 123 45 67"
+    entries = {
+        entry.object_id: entry
+        for entry in AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Company))
+    }
+    assert sorted(entries) == [imported.pk, by_service.pk]
+    fields = ["object_repr", "action", "actor_id", "on_behalf_of_id", "changes"]
+    assert [getattr(entries[imported.pk], name) for name in fields] == [
+        getattr(entries[by_service.pk], name) for name in fields
+    ]
+    assert (entries[imported.pk].company_id, entries[by_service.pk].company_id) == (
+        imported.pk,
+        by_service.pk,
+    )
+    assert entries[imported.pk].at == imported.created_at == imported.updated_at
+    assert entries[imported.pk].changes["country"] == {
+        "from": None,
+        "to": "PL",
+        "from_label": None,
+        "to_label": "Poland",
+    }
 
 
 @pytest.mark.parametrize(

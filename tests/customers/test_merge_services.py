@@ -173,6 +173,33 @@ def test_the_merge_is_audited_on_both_companies(pair, mike):
     assert AuditEntry.objects.filter(actor=mike).count() == 2
 
 
+def test_the_dropped_company_history_moves_to_the_kept_card_unchanged(pair, mike):
+    keep, drop, branch = pair["keep"], pair["drop"], pair["branch"]
+    drop_pk = drop.pk
+    content = ["id", "content_type_id", "object_id", "object_repr", "action", "actor_id", "at", "changes"]
+    before = {row["id"]: row for row in AuditEntry.objects.values(*content, "company_id")}
+    on_drop = {pk for pk, row in before.items() if row["company_id"] == drop_pk}
+    on_keep = {pk for pk, row in before.items() if row["company_id"] == keep.pk}
+    assert len(on_drop) == 6  # drop's creation, three team changes, Ana's and Jan's creation
+
+    company_merge(keep=keep, drop=drop, actor=mike)
+
+    after = {row["id"]: row for row in AuditEntry.objects.values(*content, "company_id")}
+    new = sorted(set(after) - set(before))
+    assert [(after[pk]["object_id"], after[pk]["action"], after[pk]["company_id"]) for pk in new] == [
+        (keep.pk, "update", keep.pk),
+        (drop_pk, "delete", keep.pk),
+    ]
+    assert {pk for pk in before if after[pk]["company_id"] == keep.pk} == on_drop | on_keep
+    assert AuditEntry.objects.filter(company_id=drop_pk).count() == 0
+    assert AuditEntry.objects.filter(company_id=branch.pk).count() == 1
+    # Only the card moved: what each entry says is as it was written.
+    assert all(
+        {name: after[pk][name] for name in content} == {name: before[pk][name] for name in content}
+        for pk in before
+    )
+
+
 def test_chosen_values_come_from_the_dropped_company(pair, mike, bob):
     keep, drop = pair["keep"], pair["drop"]
 

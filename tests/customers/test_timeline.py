@@ -8,13 +8,22 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from klient.core.models import AuditEntry, Note
 from klient.core.pagination import InvalidCursor, encode_cursor
 from klient.core.services import attachment_add, note_add
 from klient.customers import timeline as timeline_module
 from klient.customers.models import Company, Contact
-from klient.customers.services import company_create, company_update, contact_create, contact_update
+from klient.customers.services import (
+    company_create,
+    company_merge,
+    company_update,
+    contact_create,
+    contact_delete,
+    contact_move,
+    contact_update,
+)
 from klient.customers.timeline import register_timeline_source, timeline_page
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +233,235 @@ def test_a_source_behind_a_permission_is_left_out_for_others(alice, sam):
     finally:
         del timeline_module._SOURCES["secret"]
     assert kinds == {"alice": ["change", "note", "secret"], "sam": ["change", "note"]}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# History of people who are gone: deleted and moved-away contacts stay on the card.
+
+T4 = T1 + datetime.timedelta(minutes=3)
+
+
+def contact_url(pk):
+    return reverse("customers:contact_detail", args=[pk])
+
+
+def shown(company, viewer):
+    """(kind, who, action, rows) of every entry on the card's timeline, newest first."""
+    return [
+        (
+            entry.kind,
+            entry.item.object_repr if entry.kind.endswith("change") else entry.item.text,
+            entry.item.get_action_display() if entry.kind.endswith("change") else "",
+            list(entry.item.rows) if entry.kind.endswith("change") else [],
+        )
+        for entry in timeline_page(company=company, viewer=viewer).entries
+    ]
+
+
+@pytest.fixture
+def anna(alice):
+    """Anna Nowak at Acme, created at T1 and made buyer at T2."""
+    with time_machine.travel(T1, tick=False):
+        company = company_create(actor=alice, name="Acme")
+        person = contact_create(actor=alice, company=company, first_name="Anna", last_name="Nowak")
+    with time_machine.travel(T2, tick=False):
+        contact_update(contact=person, actor=alice, version=1, position="Buyer")
+    return company, person
+
+
+def test_a_deleted_contact_stays_on_the_card_with_who_deleted_it(alice, bob, anna, login):
+    company, person = anna
+    pk = person.pk
+    with time_machine.travel(T3, tick=False):
+        contact_delete(contact=person, actor=bob)
+    assert shown(company, alice) == [
+        (
+            "contact_change",
+            "Anna Nowak",
+            "Deleted",
+            [
+                ("Company", "Acme", None),
+                ("First name", "Anna", None),
+                ("Last name", "Nowak", None),
+                ("Position", "Buyer", None),
+            ],
+        ),
+        ("contact_change", "Anna Nowak", "Changed", [("Position", "", "Buyer")]),
+        (
+            "contact_change",
+            "Anna Nowak",
+            "Created",
+            [("Company", None, "Acme"), ("First name", None, "Anna"), ("Last name", None, "Nowak")],
+        ),
+        (
+            "change",
+            "Acme",
+            "Created",
+            [
+                ("Name", None, "Acme"),
+                ("Status", None, "Prospect"),
+                ("Owner", None, "Alice Archer"),
+                ("Team", None, "North"),
+            ],
+        ),
+    ]
+    entry = timeline_page(company=company, viewer=alice).entries[0]
+    assert (entry.item.actor, entry.at) == (bob, T3)
+
+    page = login(alice).get(f"/companies/{company.pk}/timeline/").content.decode()
+    assert page.count("Contact Anna Nowak: deleted") == 1
+    assert page.count("Contact Anna Nowak: changed") == 1
+    assert contact_url(pk) not in page  # no link to a person who is gone
+    assert "Bob Baker" in page.split("Contact Anna Nowak: deleted")[1].split("</p>")[0]
+
+
+def test_a_live_contact_is_linked_from_its_entries(alice, anna, login):
+    company, person = anna
+    page = login(alice).get(f"/companies/{company.pk}/timeline/").content.decode()
+    assert page.count(f'Contact <a href="{contact_url(person.pk)}">Anna Nowak</a>') == 2
+
+
+def test_a_note_about_a_deleted_contact_names_them_without_a_link(alice, anna, login):
+    company, person = anna
+    pk = person.pk
+    with time_machine.travel(T3, tick=False):
+        note_add(target=person, company=company, text="Asked for a quote", actor=alice)
+    with time_machine.travel(T4, tick=False):
+        contact_delete(contact=person, actor=alice)
+    note = timeline_page(company=company, viewer=alice).entries[1].item
+    assert (note.text, note.contact_id, note.contact_first_name, note.contact_former_name) == (
+        "Asked for a quote",
+        None,
+        None,
+        "Anna Nowak",
+    )
+    page = login(alice).get(f"/companies/{company.pk}/timeline/").content.decode()
+    assert "about Anna Nowak (deleted)" in page
+    assert contact_url(pk) not in page
+
+
+def test_a_moved_contact_shows_on_both_cards(alice, anna, login):
+    company, person = anna
+    with time_machine.travel(T1, tick=False):
+        beta = company_create(actor=alice, name="Beta")
+    with time_machine.travel(T3, tick=False):
+        moved = contact_move(
+            contact=person, to_company=beta, left_on=datetime.date(2026, 1, 4), actor=alice, version=2
+        )
+    old_card = shown(company, alice)
+    assert old_card[:2] == [
+        (
+            "contact_change",
+            "Anna Nowak",
+            "Changed",
+            [("Left the company on", None, "2026-01-04"), ("Moved to", None, "Beta")],
+        ),
+        ("contact_change", "Anna Nowak", "Changed", [("Position", "", "Buyer")]),
+    ]
+    new_card = shown(beta, alice)
+    assert [entry[:3] for entry in new_card] == [
+        ("contact_change", "Anna Nowak", "Created"),
+        ("change", "Beta", "Created"),
+    ]
+    assert new_card[0][3] == [
+        ("Company", None, "Beta"),
+        ("First name", None, "Anna"),
+        ("Last name", None, "Nowak"),
+        ("Moved from", None, "Acme"),
+    ]
+    # The old record is still Acme's: its entries link to it; the new one is Beta's.
+    assert (
+        f'href="{contact_url(person.pk)}"'
+        in login(alice).get(f"/companies/{company.pk}/timeline/").content.decode()
+    )
+    assert (
+        f'href="{contact_url(moved.pk)}"'
+        in login(alice).get(f"/companies/{beta.pk}/timeline/").content.decode()
+    )
+
+
+def test_a_contact_whose_company_is_changed_shows_on_both_cards(alice, anna, login):
+    company, person = anna
+    with time_machine.travel(T1, tick=False):
+        beta = company_create(actor=alice, name="Beta")
+    with time_machine.travel(T3, tick=False):
+        contact_update(contact=person, actor=alice, version=2, company=beta)
+    assert shown(company, alice)[:3] == [
+        ("contact_change", "Anna Nowak", "Changed", [("Moved to", None, "Beta")]),
+        ("contact_change", "Anna Nowak", "Changed", [("Position", "", "Buyer")]),
+        (
+            "contact_change",
+            "Anna Nowak",
+            "Created",
+            [("Company", None, "Acme"), ("First name", None, "Anna"), ("Last name", None, "Nowak")],
+        ),
+    ]
+    assert shown(beta, alice) == [
+        ("contact_change", "Anna Nowak", "Changed", [("Company", "Acme", "Beta")]),
+        (
+            "change",
+            "Beta",
+            "Created",
+            [
+                ("Name", None, "Beta"),
+                ("Status", None, "Prospect"),
+                ("Owner", None, "Alice Archer"),
+                ("Team", None, "North"),
+            ],
+        ),
+    ]
+    # Anna is Beta's now: only Beta's card links to her.
+    old_page = login(alice).get(f"/companies/{company.pk}/timeline/").content.decode()
+    new_page = login(alice).get(f"/companies/{beta.pk}/timeline/").content.decode()
+    assert (contact_url(person.pk) in old_page, contact_url(person.pk) in new_page) == (False, True)
+
+
+def test_a_merged_company_brings_its_history_to_the_kept_card(alice, mike, anna, login):
+    keep, person = anna
+    with time_machine.travel(T1, tick=False):
+        drop = company_create(actor=alice, name="ACME sp. z o.o.")
+        jan = contact_create(actor=alice, company=drop, first_name="Jan", last_name="Kowal")
+    with time_machine.travel(T3, tick=False):
+        company_merge(keep=keep, drop=drop, actor=mike)
+    entries = timeline_page(company=keep, viewer=alice).entries
+    assert [(e.kind, e.item.object_repr, e.item.action, e.item.object_id) for e in entries] == [
+        ("change", "ACME sp. z o.o.", "delete", drop.pk),
+        ("change", "Acme", "update", keep.pk),
+        ("contact_change", "Anna Nowak", "update", person.pk),
+        ("contact_change", "Jan Kowal", "create", jan.pk),
+        ("contact_change", "Anna Nowak", "create", person.pk),
+        ("change", "ACME sp. z o.o.", "create", drop.pk),
+        ("change", "Acme", "create", keep.pk),
+    ]
+    assert entries[0].item.rows[-1] == ("Merged into", None, f"Acme (#{keep.pk})")
+    assert entries[1].item.rows == [("Merged from", None, f"ACME sp. z o.o. (#{drop.pk})")]
+    assert AuditEntry.objects.filter(company_id=drop.pk).count() == 0
+    page = login(alice).get(f"/companies/{keep.pk}/timeline/").content.decode()
+    assert page.count("Company ACME sp. z o.o.: deleted") == 1
+    assert page.count("Company ACME sp. z o.o.: created") == 1
+    assert page.count(f'Contact <a href="{contact_url(jan.pk)}">Jan Kowal</a>: created') == 1
+
+
+def test_who_cannot_see_the_company_gets_no_timeline(alice, carol, anna, login):
+    company, person = anna
+    contact_delete(contact=person, actor=alice)
+    before = AuditEntry.objects.count()
+    client = login(carol)
+    assert client.get(f"/companies/{company.pk}/timeline/").status_code == 404
+    assert client.get(f"/companies/{company.pk}/").status_code == 404
+    assert AuditEntry.objects.count() == before
+
+
+def test_gone_contacts_cost_no_extra_queries(alice, anna):
+    company, person = anna
+    beta = company_create(actor=alice, name="Beta")
+    for index in range(3):
+        other = contact_create(actor=alice, company=company, first_name=f"P{index}", last_name="Gone")
+        contact_delete(contact=other, actor=alice)
+    contact_update(contact=person, actor=alice, version=2, company=beta)
+    note_add(target=person, company=company, text="x", actor=alice)
+    alice.has_perm("customers.view_commercial_terms")
+    with CaptureQueriesContext(connection) as queries:
+        page = timeline_page(company=company, viewer=alice)
+    assert {entry.kind for entry in page.entries} == {"note", "change", "contact_change"}
+    assert len(queries) == 4 + 3

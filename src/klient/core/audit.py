@@ -88,6 +88,15 @@ def removed(before: Snapshot) -> dict[str, dict[str, Any]]:
     }
 
 
+def audit_company_id(instance: models.Model) -> int | None:
+    """The company whose client card shows the record's history: a company is its own; a contact, note,
+    file (or any record with a `company_id`) belongs to its company at the time; others to none."""
+    if instance._meta.label == "customers.Company":
+        return int(instance.pk) if instance.pk is not None else None
+    company_id = getattr(instance, "company_id", None)
+    return company_id if isinstance(company_id, int) else None
+
+
 def audit_log(
     *,
     instance: models.Model,
@@ -96,9 +105,15 @@ def audit_log(
     changes: dict[str, dict[str, Any]],
     on_behalf_of: User | None = None,
     object_id: int | None = None,
+    company_id: int | None = None,
 ) -> AuditEntry:
-    """Append one audit entry; call inside the transaction that made the change."""
-    return AuditEntry.objects.create(
+    """Append one audit entry; call inside the transaction that made the change.
+
+    The entry is shown on the card of `company_id`, by default the record's company (audit_company_id).
+    A record that moved to another company (its `company` changed) also gets a "moved to" entry on the
+    old company's card, so each card keeps the whole story of the people who were there.
+    """
+    entry = AuditEntry.objects.create(
         # Not type(instance): request.user arrives wrapped in a lazy object (django-otp's middleware).
         content_type=ContentType.objects.get_for_model(instance._meta.model),
         object_id=object_id if object_id is not None else instance.pk,
@@ -107,7 +122,27 @@ def audit_log(
         actor=actor,
         on_behalf_of=on_behalf_of,
         changes=changes,
+        company_id=company_id if company_id is not None else audit_company_id(instance),
     )
+    moved = changes.get("company") or {}
+    left = moved.get("from")
+    if (
+        action == AuditAction.UPDATE
+        and isinstance(left, int)
+        and left not in (moved.get("to"), entry.company_id)
+    ):
+        AuditEntry.objects.create(
+            content_type_id=entry.content_type_id,
+            object_id=entry.object_id,
+            object_repr=entry.object_repr,
+            action=action,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            at=entry.at,
+            changes={"moved_to": {**moved, "from": None, "from_label": None}},
+            company_id=left,
+        )
+    return entry
 
 
 def history_for(model: type[models.Model], object_id: int) -> models.QuerySet[AuditEntry]:
@@ -117,4 +152,4 @@ def history_for(model: type[models.Model], object_id: int) -> models.QuerySet[Au
     ).select_related("actor", "on_behalf_of")
 
 
-__all__ = ["AuditAction", "audit_log", "diff", "history_for", "removed", "snapshot"]
+__all__ = ["AuditAction", "audit_company_id", "audit_log", "diff", "history_for", "removed", "snapshot"]

@@ -213,12 +213,19 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     # {"field": {"from": <value>, "to": <value>, "label": <display of to>}}
     changes = models.JSONField(default=dict)
+    # The company whose client card shows the entry: the company itself, or the one the record belonged
+    # to when the entry was written. A plain id, not a foreign key: history outlives the company.
+    company_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-at"]),
+            # The card's timeline asks for one kind of record of one company, newest first.
+            models.Index(fields=["company_id", "content_type", "-at", "-id"], name="core_audit_company_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"

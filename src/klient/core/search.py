@@ -106,8 +106,31 @@ def search_words(text: str) -> list[str]:
 
 
 def index_text(parts: Iterable[str | None]) -> str:
-    """`search_text` of a record from its searchable values: each word once, in order of appearance."""
-    return " ".join(dict.fromkeys(word for part in parts if part for word in search_words(part)))
+    """`search_text` of a record from its searchable values: each word once, in order of appearance.
+
+    Words never cross white space, so each space-separated chunk is read alone; imports meet the same
+    chunks (cities, legal forms, first names) again and again, and read each once.
+    """
+    words: dict[str, None] = {}
+    for part in parts:
+        if not part:
+            continue
+        if part.isascii() and part.isdigit():
+            words[part] = None  # a phone or tax id in digits: itself, the commonest part of all
+            continue
+        for chunk in part.split():
+            found = _CHUNK_WORDS.get(chunk)
+            if found is None:
+                found = tuple(search_words(chunk))
+                if len(_CHUNK_WORDS) >= _CHUNK_WORDS_KEPT:
+                    _CHUNK_WORDS.clear()
+                _CHUNK_WORDS[chunk] = found
+            words.update(dict.fromkeys(found))
+    return " ".join(words)
+
+
+_CHUNK_WORDS: dict[str, tuple[str, ...]] = {}
+_CHUNK_WORDS_KEPT = 20_000
 
 
 @functools.lru_cache(maxsize=4096)

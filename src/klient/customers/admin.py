@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from klient.core.admin import ReadOnlyAdmin
-from klient.customers.models import AccountTeamMember, Company, Contact, ImportJob, ImportMapping
+from klient.customers.models import (
+    AccountTeamMember,
+    Company,
+    Contact,
+    DuplicateDismissal,
+    ImportJob,
+    ImportMapping,
+)
 
 
 class AccountTeamInline(admin.TabularInline):
@@ -46,3 +53,10 @@ class ImportJobAdmin(ReadOnlyAdmin):
 @admin.register(ImportMapping)
 class ImportMappingAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "user", "created_at")
+
+
+@admin.register(DuplicateDismissal)
+class DuplicateDismissalAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "first_id", "second_id", "dismissed_by", "dismissed_at")
+    list_filter = ("kind",)
+    list_select_related = ("dismissed_by",)

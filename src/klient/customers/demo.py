@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from klient.core.audit import diff, snapshot
+from klient.core.audit import audit_company_id, diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, Tag, User
 from klient.core.search import fold
 from klient.customers.models import (
@@ -305,6 +305,7 @@ def _audit_created(records: list[Company] | list[Contact], fields: list[str], ac
                 object_repr=str(record)[:200],
                 action=AuditAction.CREATE,
                 actor=actor,
+                company_id=audit_company_id(record),
                 changes=diff({}, snapshot(record, fields)),
             )
             for record in records

@@ -14,13 +14,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor
-from klient.customers.duplicates import DuplicatePage, company_duplicates, contact_duplicates, dismissal_key
-from klient.customers.models import Company, Contact
+from klient.customers.duplicates import (
+    DuplicatePage,
+    company_duplicates,
+    contact_duplicates,
+    duplicate_dismiss,
+    duplicate_dismissals_restore,
+    duplicate_dismissed_count,
+)
+from klient.customers.models import Company, Contact, DuplicateDismissal
 from klient.customers.selectors import can_see_commercial_terms
 from klient.customers.services import (
     COMPANY_MERGE_FIELDS,
@@ -32,54 +40,68 @@ from klient.customers.services import (
     merge_default_choices,
 )
 
-# Pairs marked "not a duplicate" are kept in the session for now (see DuplicateDismissal in the notes).
-DISMISSED_SESSION_KEY = "duplicates_dismissed"
-MAX_DISMISSED = 2000
-
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
 
 
-def _dismissed(request: HttpRequest) -> list[str]:
-    return list(request.session.get(DISMISSED_SESSION_KEY, []))
-
-
 def _handle_dismissal(request: HttpRequest, kind: str) -> None:
-    """Remember "not a duplicate" for one pair, or forget every pair of this kind."""
-    dismissed = _dismissed(request)
-    if request.POST.get("restore"):
-        dismissed = [key for key in dismissed if not key.startswith(f"{kind}:")]
-        messages.success(request, _("Pairs marked “not a duplicate” are listed again."))
-    else:
+    """Mark one pair "not a duplicate" for everyone, or list this kind's dismissed pairs again."""
+    user = _user(request)
+    try:
+        if request.POST.get("restore"):
+            restored = duplicate_dismissals_restore(kind=kind, actor=user)
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d pair marked “not a duplicate” is listed again.",
+                    "%(count)d pairs marked “not a duplicate” are listed again.",
+                    restored,
+                )
+                % {"count": restored},
+            )
+            return
         try:
             first, second = (int(part) for part in request.POST.get("dismiss", "").split("-"))
         except ValueError:
             messages.error(request, _("Choose a pair to dismiss."))
             return
-        dismissed = [*dismissed, dismissal_key(kind, first, second)][-MAX_DISMISSED:]
-        messages.success(request, _("The pair is marked “not a duplicate”."))
-    request.session[DISMISSED_SESSION_KEY] = dismissed
+        duplicate_dismiss(kind=kind, first_id=first, second_id=second, actor=user)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+        return
+    messages.success(request, _("The pair is marked “not a duplicate”."))
 
 
-def _finder(request: HttpRequest, *, kind: str, find: Any, template: str, can_merge: bool) -> HttpResponse:
+def _finder(request: HttpRequest, *, kind: str, find: Any, can_merge: bool) -> HttpResponse:
     if request.method == "POST":
         _handle_dismissal(request, kind)
-        return redirect(request.path)
-    dismissed = _dismissed(request)
+        # Back to the page the pair was on: a keyset cursor stays valid when pairs drop out.
+        return redirect(request.get_full_path())
+    user = _user(request)
     try:
-        page: DuplicatePage = find(
-            user=_user(request), dismissed=dismissed, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT
-        )
+        page: DuplicatePage = find(user=user, cursor=request.GET.get("cursor"), limit=DEFAULT_LIMIT)
     except InvalidCursor:
         messages.error(request, _("That page link is no longer valid; showing the first page."))
-        page = find(user=_user(request), dismissed=dismissed, cursor=None, limit=DEFAULT_LIMIT)
-    has_dismissed = any(key.startswith(f"{kind}:") for key in dismissed)
+        page = find(user=user, cursor=None, limit=DEFAULT_LIMIT)
+    is_company = kind == DuplicateDismissal.Kind.COMPANY
     return render(
         request,
-        template,
-        {"page": page, "can_merge": can_merge, "has_dismissed": has_dismissed, "kind": kind},
+        "customers/duplicates.html",
+        {
+            "page": page,
+            "kind": kind,
+            "can_merge": can_merge,
+            "can_dismiss": user.has_perm(
+                "customers.change_company" if is_company else "customers.change_contact"
+            ),
+            "dismissed_count": duplicate_dismissed_count(kind=kind, user=user),
+            "record_template": "customers/duplicates_company.html"
+            if is_company
+            else "customers/duplicates_contact.html",
+            "merge_url": "customers:company_merge" if is_company else "customers:contact_merge",
+        },
     )
 
 
@@ -91,9 +113,8 @@ def company_duplicates_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     return _finder(
         request,
-        kind="company",
+        kind=DuplicateDismissal.Kind.COMPANY,
         find=company_duplicates,
-        template="customers/duplicates.html",
         can_merge=user.has_perm("customers.change_company") and user.has_perm("customers.delete_company"),
     )
 
@@ -106,9 +127,8 @@ def contact_duplicates_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     return _finder(
         request,
-        kind="contact",
+        kind=DuplicateDismissal.Kind.CONTACT,
         find=contact_duplicates,
-        template="customers/duplicates_contacts.html",
         can_merge=user.has_perm("customers.change_contact") and user.has_perm("customers.delete_contact"),
     )
 

@@ -6,6 +6,10 @@ finds the members of every group of two or more visible records sharing a key (G
 or EXISTS for composite keys), so the cost grows with the table and the number of duplicates, never
 with the square of the table. Pairs are then built inside each group only, scored, sorted and paged
 in Python with a keyset cursor; one more query loads the records on the page.
+
+A pair marked "not a duplicate" is a stored fact (DuplicateDismissal), shared by everyone who sees both
+records. The finder asks only for the dismissals among the candidate pairs of the page it builds (one
+query in the usual case), never for every dismissal of a large table.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from klient.core.audit import AuditAction, audit_log, diff, removed, snapshot
+from klient.core.exceptions import NotAllowed
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor, decode_cursor, encode_cursor
-from klient.customers.models import Company, Contact
+from klient.customers.models import Company, Contact, DuplicateDismissal
+from klient.customers.selectors import company_on_behalf_of
 
 # Each reason's weight: the chance, in percent, that two records sharing only this key are one.
 COMPANY_REASONS: dict[str, tuple[int, Any]] = {
@@ -41,12 +50,10 @@ CONTACT_REASONS: dict[str, tuple[int, Any]] = {
 # In a larger group every member is paired with the oldest one only: merging each into it cleans the
 # group, and a key shared by hundreds of records (a switchboard number) cannot flood the list.
 ALL_PAIRS_UP_TO = 10
-
-
-def dismissal_key(kind: str, first_id: int, second_id: int) -> str:
-    """The key under which a pair marked "not a duplicate" is remembered (order-independent)."""
-    low, high = sorted((first_id, second_id))
-    return f"{kind}:{low}:{high}"
+# The most candidate pairs whose dismissals one query asks for: two ids a pair, under SQLite's oldest
+# limit of 999 parameters a statement.
+DISMISSAL_LOOKUP_MAX = 480
+DISMISSAL_AUDIT_FIELDS = ["kind", "first_id", "second_id", "dismissed_by", "dismissed_at"]
 
 
 def score(reasons: Iterable[str], weights: dict[str, tuple[int, Any]]) -> int:
@@ -174,23 +181,46 @@ def contact_duplicate_pairs(*, user: User) -> dict[tuple[int, int], list[str]]:
     return reasons
 
 
+def _dismissed_among(kind: str, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these pairs (lower id first) are stored as "not a duplicate" (one query)."""
+    firsts = {first for first, _second in pairs}
+    seconds = {second for _first, second in pairs}
+    found = DuplicateDismissal.objects.filter(kind=kind, first_id__in=firsts, second_id__in=seconds)
+    # The two IN lists also match first and second ids of different pairs: keep the pairs asked for.
+    return set(found.values_list("first_id", "second_id")) & set(pairs)
+
+
+def _undismissed(kind: str, keys: list[Any], wanted: int) -> list[Any]:
+    """The first `wanted` sort keys (score, first, second, reasons) whose pair is not dismissed.
+
+    Dismissals are looked up for a window of candidates twice the page; where most of a window was
+    dismissed, the next window is twice as large, so even a long dismissed run costs few queries.
+    """
+    kept: list[Any] = []
+    position = 0
+    window = min(2 * wanted, DISMISSAL_LOOKUP_MAX)
+    while len(kept) < wanted and position < len(keys):
+        chunk = keys[position : position + window]
+        position += len(chunk)
+        dismissed = _dismissed_among(kind, [(key[1], key[2]) for key in chunk])
+        kept += [key for key in chunk if (key[1], key[2]) not in dismissed]
+        window = min(2 * window, DISMISSAL_LOOKUP_MAX)
+    return kept[:wanted]
+
+
 def _page(
     pairs: dict[tuple[int, int], list[str]],
     *,
     kind: str,
     weights: dict[str, tuple[int, Any]],
-    dismissed: Iterable[str],
     cursor: str | None,
     limit: int,
 ) -> DuplicatePage:
-    skipped = set(dismissed)
     order = list(weights)
     # Pairs share a handful of reason sets: score each set once, label only the page's pairs.
     scores: dict[tuple[str, ...], int] = {}
     keys = []
     for (first, second), found in pairs.items():
-        if dismissal_key(kind, first, second) in skipped:
-            continue
         reasons = tuple(sorted(found, key=order.index))
         if reasons not in scores:
             scores[reasons] = score(reasons, weights)
@@ -203,6 +233,8 @@ def _page(
         after = (-values[0], values[1], values[2])
         keys = keys[bisect.bisect_right(keys, after, key=lambda key: key[:3]) :]
     limit = max(1, min(limit, MAX_LIMIT))
+    # One more than the page tells whether a next page has anything to show.
+    keys = _undismissed(kind, keys, limit + 1)
     items = [
         DuplicatePair(
             first_id=first,
@@ -218,15 +250,12 @@ def _page(
     return DuplicatePage(items=items, next_cursor=next_cursor)
 
 
-def company_duplicates(
-    *, user: User, dismissed: Iterable[str] = (), cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> DuplicatePage:
+def company_duplicates(*, user: User, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> DuplicatePage:
     """A page of likely duplicate companies the user can see, best first, without dismissed pairs."""
     page = _page(
         company_duplicate_pairs(user=user),
-        kind="company",
+        kind=DuplicateDismissal.Kind.COMPANY,
         weights=COMPANY_REASONS,
-        dismissed=dismissed,
         cursor=cursor,
         limit=limit,
     )
@@ -239,15 +268,12 @@ def company_duplicates(
     return page
 
 
-def contact_duplicates(
-    *, user: User, dismissed: Iterable[str] = (), cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> DuplicatePage:
+def contact_duplicates(*, user: User, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> DuplicatePage:
     """A page of likely duplicate contacts the user can see, best first, without dismissed pairs."""
     page = _page(
         contact_duplicate_pairs(user=user),
-        kind="contact",
+        kind=DuplicateDismissal.Kind.CONTACT,
         weights=CONTACT_REASONS,
-        dismissed=dismissed,
         cursor=cursor,
         limit=limit,
     )
@@ -260,6 +286,111 @@ def contact_duplicates(
     return page
 
 
+# ----------------------------------------------------------------------------------------------------------
+# "Not a duplicate": stored, shared, audited.
+
+# The right to mark a pair of each kind, and the refusal of whoever lacks it.
+_CHANGE_PERMISSIONS = {
+    DuplicateDismissal.Kind.COMPANY: ("customers.change_company", _("You may not change companies.")),
+    DuplicateDismissal.Kind.CONTACT: ("customers.change_contact", _("You may not change contacts.")),
+}
+
+
+def _check_may_change(kind: str, actor: User) -> None:
+    permission, refusal = _CHANGE_PERMISSIONS[DuplicateDismissal.Kind(kind)]
+    if not actor.has_perm(permission):
+        raise NotAllowed(str(refusal))
+
+
+def _visible_records(kind: str, user: User) -> QuerySet[Any]:
+    if kind == DuplicateDismissal.Kind.COMPANY:
+        return Company.objects.visible_to(user)
+    return Contact.objects.visible_to(user)
+
+
+def _dismissals_visible_to(kind: str, user: User) -> QuerySet[DuplicateDismissal]:
+    """Dismissals of pairs whose two records the user sees (a merged or deleted record's are left out)."""
+    visible = _visible_records(kind, user).order_by().values("pk")
+    return DuplicateDismissal.objects.filter(kind=kind, first_id__in=visible, second_id__in=visible)
+
+
+def duplicate_dismissed_count(*, kind: str, user: User) -> int:
+    """How many pairs of this kind, both records visible to the user, are marked "not a duplicate"."""
+    return _dismissals_visible_to(kind, user).count()
+
+
+@transaction.atomic
+def duplicate_dismiss(*, kind: str, first_id: int, second_id: int, actor: User) -> DuplicateDismissal:
+    """Mark two records "not a duplicate" for everyone; marking a pair again changes nothing.
+
+    The actor needs the right to change that kind of record and must see both records; a record that
+    does not exist is refused the same way as one out of sight.
+    """
+    _check_may_change(kind, actor)
+    first_id, second_id = DuplicateDismissal.ordered(first_id, second_id)
+    if kind == DuplicateDismissal.Kind.COMPANY:
+        companies = list(Company.objects.visible_to(actor).filter(pk__in=[first_id, second_id]))
+    else:
+        contacts = Contact.objects.visible_to(actor).filter(pk__in=[first_id, second_id])
+        companies = [contact.company for contact in contacts.select_related("company")]
+    if first_id == second_id or len(companies) != 2:
+        raise NotAllowed(gettext("Only two records you can see can be marked “not a duplicate”."))
+    dismissal, created = DuplicateDismissal.objects.get_or_create(
+        kind=kind, first_id=first_id, second_id=second_id, defaults={"dismissed_by": actor}
+    )
+    if created:
+        permission = _CHANGE_PERMISSIONS[DuplicateDismissal.Kind(kind)][0]
+        # A deputy who sees a record only through a delegation marks the pair on the absent user's behalf.
+        on_behalf_of = next(
+            (
+                absent
+                for company in companies
+                if (absent := company_on_behalf_of(actor=actor, company=company, permission=permission))
+            ),
+            None,
+        )
+        audit_log(
+            instance=dismissal,
+            action=AuditAction.CREATE,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            changes=diff({}, snapshot(dismissal, DISMISSAL_AUDIT_FIELDS)),
+        )
+    return dismissal
+
+
+@transaction.atomic
+def duplicate_dismissals_restore(*, kind: str, actor: User) -> int:
+    """List again every pair of this kind marked "not a duplicate" whose two records the actor sees.
+
+    Pairs with a record out of the actor's sight stay dismissed. Answers how many pairs came back.
+    """
+    _check_may_change(kind, actor)
+    dismissals = list(
+        _dismissals_visible_to(kind, actor).select_related("dismissed_by").select_for_update(of=("self",))
+    )
+    for dismissal in dismissals:
+        audit_log(
+            instance=dismissal,
+            action=AuditAction.DELETE,
+            actor=actor,
+            changes=removed(snapshot(dismissal, DISMISSAL_AUDIT_FIELDS)),
+        )
+    ids = [dismissal.pk for dismissal in dismissals]
+    for start in range(0, len(ids), DISMISSAL_LOOKUP_MAX):
+        DuplicateDismissal.objects.filter(pk__in=ids[start : start + DISMISSAL_LOOKUP_MAX]).delete()
+    return len(dismissals)
+
+
+def duplicate_dismissals_forget(*, kind: str, record_ids: Iterable[int] | QuerySet[Any]) -> int:
+    """Drop the dismissals that mention records merged away or deleted; call inside that change."""
+    ids = record_ids if isinstance(record_ids, QuerySet) else list(record_ids)
+    deleted, _by_model = DuplicateDismissal.objects.filter(
+        Q(first_id__in=ids) | Q(second_id__in=ids), kind=kind
+    ).delete()
+    return deleted
+
+
 __all__ = [
     "COMPANY_REASONS",
     "CONTACT_REASONS",
@@ -267,6 +398,9 @@ __all__ = [
     "DuplicatePair",
     "company_duplicates",
     "contact_duplicates",
-    "dismissal_key",
+    "duplicate_dismiss",
+    "duplicate_dismissals_forget",
+    "duplicate_dismissals_restore",
+    "duplicate_dismissed_count",
     "score",
 ]

@@ -444,3 +444,52 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class DuplicateDismissal(models.Model):
+    """A pair of records someone marked "not a duplicate": the finder leaves it out for everyone.
+
+    The pair is stored in one order only (first_id < second_id), so (3, 7) and (7, 3) are one row.
+    """
+
+    class Kind(models.TextChoices):
+        """Which records the pair is made of."""
+
+        COMPANY = "company", _("Companies")
+        CONTACT = "contact", _("Contacts")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    first_id = models.BigIntegerField(_("first record"))
+    second_id = models.BigIntegerField(_("second record"))
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dismissed duplicate pair")
+        verbose_name_plural = _("dismissed duplicate pairs")
+        ordering = ["kind", "first_id", "second_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "first_id", "second_id"], name="duplicate_dismissal_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(first_id__lt=models.F("second_id")), name="duplicate_dismissal_ordered"
+            ),
+        ]
+        # The unique constraint serves lookups by first_id; this one finds a record's pairs by second_id.
+        indexes = [models.Index(fields=["kind", "second_id"], name="duplicate_dismissal_second")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.first_id} – {self.second_id}"
+
+    @staticmethod
+    def ordered(first_id: int, second_id: int) -> tuple[int, int]:
+        """The pair in its stored order (lower id first), whichever order it was given in."""
+        return (first_id, second_id) if first_id <= second_id else (second_id, first_id)

@@ -20,16 +20,21 @@ from django.utils.translation import gettext as _
 from klient.core.audit import AuditAction, audit_log, diff, removed, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Attachment, AuditEntry, Note, Role, Tag, User, VersionedModel
-from klient.core.search import fold, index_text, national_phone_forms
+from klient.core.search import fold, index_text
 from klient.core.visibility import company_visibility_q, delegators
-from klient.customers.models import AccountTeamMember, Company, CompanyStatus, Contact
+from klient.customers.derive import (
+    COMPANY_DERIVED_FIELDS,
+    company_derived,
+    company_search_text_of,
+    phone_search_forms,
+)
+from klient.customers.duplicates import duplicate_dismissals_forget
+from klient.customers.models import AccountTeamMember, Company, CompanyStatus, Contact, DuplicateDismissal
 from klient.customers.normalize import (
-    name_key,
     person_key,
     phone_e164,
     split_phones,
     tax_id_key,
-    website_domain,
 )
 from klient.customers.selectors import (
     _has_own_permission,
@@ -38,14 +43,7 @@ from klient.customers.selectors import (
 )
 
 EDITABLE_FIELDS = {*Company.AUDITED_FIELDS}
-DERIVED_FIELDS = [
-    "phone_e164",
-    "other_phones_e164",
-    "website_domain",
-    "name_key",
-    "tax_id_key",
-    "search_text",
-]
+DERIVED_FIELDS = list(COMPANY_DERIVED_FIELDS)
 _TEXT_FIELDS = {
     field.name
     for field in Company._meta.get_fields()
@@ -60,44 +58,34 @@ def company_search_text(company: Company, contact_texts: list[str] | None = None
     `contact_texts` are the search texts of its contacts, for callers that want them in the company's
     own text (the search service finds a company by its contacts' words anyway).
     """
-    parts = [
-        company.name,
-        company.legal_name,
-        company.tax_id,
-        company.tax_id_key,
-        company.registration_number,
-        company.city,
-        company.email,
-        company.website_domain,
-        *phone_search_forms(company.phone, company.phone_e164),
-        *[form for raw in split_phones(company.other_phones) for form in phone_search_forms(raw, "")],
-        *[form for e164 in company.other_phones_e164.split() for form in phone_search_forms("", e164)],
-        company.external_id,
-        *(contact_texts or []),
-    ]
-    return index_text(parts)
+    return company_search_text_of(_typed_values(company), contact_texts)
 
 
-def phone_search_forms(raw: str, e164: str) -> list[str]:
-    """The forms a phone number is found by: the digits as entered, E.164 without "+", and the national
-    number with and without the trunk prefix ("+7 495 123-45-67": 74951234567, 84951234567, 4951234567)."""
-    forms = ["".join(ch for ch in raw if ch.isdigit())]
-    if e164:
-        forms += [e164.lstrip("+"), *national_phone_forms(e164)]
-    return [form for form in dict.fromkeys(forms) if form]
+def _typed_values(company: Company) -> dict[str, Any]:
+    values = {name: getattr(company, name) for name in _DERIVED_FROM}
+    values["country"] = str(company.country or "")
+    return values
+
+
+_DERIVED_FROM = [
+    "name",
+    "legal_name",
+    "tax_id",
+    "registration_number",
+    "city",
+    "email",
+    "website",
+    "phone",
+    "other_phones",
+    "external_id",
+    *DERIVED_FIELDS,
+]
 
 
 def _derive(company: Company) -> None:
     """Fill the fields computed from what the user typed."""
-    country = str(company.country or "")
-    company.phone_e164 = phone_e164(company.phone, country)
-    company.other_phones_e164 = " ".join(
-        filter(None, (phone_e164(part, country) for part in split_phones(company.other_phones)))
-    )
-    company.website_domain = website_domain(company.website)
-    company.name_key = name_key(company.name)
-    company.tax_id_key = tax_id_key(company.tax_id, country)
-    company.search_text = company_search_text(company)
+    for name, value in company_derived(_typed_values(company)).items():
+        setattr(company, name, value)
 
 
 def _check_commercial(actor: User, data: dict[str, Any]) -> None:
@@ -233,6 +221,11 @@ def company_delete(*, company: Company, actor: User, version: int | None = None)
         on_behalf_of=on_behalf_of,
         object_id=object_id,
         changes=removed(before),
+    )
+    duplicate_dismissals_forget(kind=DuplicateDismissal.Kind.COMPANY, record_ids=[object_id])
+    duplicate_dismissals_forget(
+        kind=DuplicateDismissal.Kind.CONTACT,
+        record_ids=Contact.objects.filter(company_id=object_id).values("pk"),
     )
     current.delete()
 
@@ -388,8 +381,10 @@ def _check_contact_company(actor: User, company: Company) -> None:
 
 
 @transaction.atomic
-def contact_create(*, actor: User, company: Company, **data: Any) -> Contact:
-    """Add a person to a company the actor can see."""
+def contact_create(
+    *, actor: User, company: Company, audit_extra: dict[str, dict[str, Any]] | None = None, **data: Any
+) -> Contact:
+    """Add a person to a company the actor can see (`audit_extra`: more rows for the audit entry)."""
     if not actor.has_perm("customers.add_contact"):
         raise NotAllowed(_("You may not add contacts."))
     _check_contact_company(actor, company)
@@ -401,14 +396,22 @@ def contact_create(*, actor: User, company: Company, **data: Any) -> Contact:
         action=AuditAction.CREATE,
         actor=actor,
         on_behalf_of=company_on_behalf_of(actor=actor, company=company, permission="customers.add_contact"),
-        changes=diff({}, snapshot(contact, Contact.AUDITED_FIELDS)),
+        changes={**diff({}, snapshot(contact, Contact.AUDITED_FIELDS)), **(audit_extra or {})},
     )
     return contact
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, actor: User, version: int, **data: Any) -> Contact:
-    """Change a contact; refused with VersionConflict if `version` is stale."""
+def contact_update(
+    *,
+    contact: Contact,
+    actor: User,
+    version: int,
+    audit_extra: dict[str, dict[str, Any]] | None = None,
+    **data: Any,
+) -> Contact:
+    """Change a contact; refused with VersionConflict if `version` is stale (`audit_extra`: more rows for
+    the audit entry, written even when no field changed)."""
     if not actor.has_perm("customers.change_contact"):
         raise NotAllowed(_("You may not change contacts."))
     current = Contact.objects.select_for_update(of=("self",)).select_related("company").get(pk=contact.pk)
@@ -418,7 +421,7 @@ def contact_update(*, contact: Contact, actor: User, version: int, **data: Any) 
         _check_contact_company(actor, data["company"])
     before = snapshot(current, Contact.AUDITED_FIELDS)
     _contact_apply(current, data)
-    changes = diff(before, snapshot(current, Contact.AUDITED_FIELDS))
+    changes = {**diff(before, snapshot(current, Contact.AUDITED_FIELDS)), **(audit_extra or {})}
     if not changes:
         return current
     current.updated_at = timezone.now()
@@ -461,6 +464,7 @@ def contact_delete(*, contact: Contact, actor: User, version: int | None = None)
         ),
         changes=removed(snapshot(current, Contact.AUDITED_FIELDS)),
     )
+    duplicate_dismissals_forget(kind=DuplicateDismissal.Kind.CONTACT, record_ids=[current.pk])
     current.delete()
 
 
@@ -510,9 +514,27 @@ def contact_move(
     points back to it through `previous`. `data` holds the new position, email and phones."""
     if contact.company_id == to_company.pk:
         raise ValidationError({"company": _("Choose another company than the current one.")})
-    old = contact_update(contact=contact, actor=actor, version=version, left_on=left_on)
+    # Each card tells its half of the move: the old one "moved to", the new one "moved from".
+    old = contact_update(
+        contact=contact,
+        actor=actor,
+        version=version,
+        left_on=left_on,
+        audit_extra=_move_note("moved_to", to_company),
+    )
     personal = {name: getattr(old, name) for name in CONTACT_PERSONAL_FIELDS}
-    return contact_create(actor=actor, company=to_company, previous=old, **{**personal, **data})
+    return contact_create(
+        actor=actor,
+        company=to_company,
+        previous=old,
+        audit_extra=_move_note("moved_from", old.company),
+        **{**personal, **data},
+    )
+
+
+def _move_note(name: str, company: Company) -> dict[str, dict[str, Any]]:
+    """An audit row naming the other company of a move (see klient.core.audit.audit_log)."""
+    return {name: {"from": None, "to": company.pk, "from_label": None, "to_label": str(company)}}
 
 
 @transaction.atomic
@@ -831,6 +853,10 @@ def company_merge(
         on_behalf_of=company_on_behalf_of(actor=actor, company=other, permission="customers.delete_company"),
         changes={**removed(snapshot(other, Company.AUDITED_FIELDS)), **_merge_note("merged_into", current)},
     )
+    # The kept card shows the whole history of both, its end included. Entries stay append-only: their
+    # content is never rewritten, only the card they are shown on moves with the records.
+    AuditEntry.objects.filter(company_id=other.pk).update(company_id=current.pk)
+    duplicate_dismissals_forget(kind=DuplicateDismissal.Kind.COMPANY, record_ids=[other.pk])
     other.delete()
     return current
 
@@ -930,6 +956,7 @@ def contact_merge(
         ),
         changes={**removed(snapshot(other, Contact.AUDITED_FIELDS)), **_merge_note("merged_into", current)},
     )
+    duplicate_dismissals_forget(kind=DuplicateDismissal.Kind.CONTACT, record_ids=[other.pk])
     other.delete()
     return current
 
@@ -1108,6 +1135,7 @@ def _bulk_write(
                 on_behalf_of=on_behalf_of.get(row.pk),
                 at=now,
                 changes=changes,
+                company_id=row.pk,
             )
         )
     AuditEntry.objects.bulk_create(entries)

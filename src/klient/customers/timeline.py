@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -165,18 +165,31 @@ def _content_type_id(model: type[Any]) -> int:
 
 
 def _notes(ids: list[int], viewer: User) -> Iterable[Note]:
-    """Notes with their author and, for a note on a contact, the contact's id and name (one query)."""
+    """Notes with their author and, for a note on a contact, the contact's name (one query).
+
+    `contact_id` is set only while the contact is still at the note's company (a link that works for
+    whoever sees the card); a deleted contact is named from its last audit entry (`contact_former_name`).
+    """
     contact_type = _content_type_id(Contact)
+    on_contact = Q(target_type_id=contact_type)
     person = Contact.objects.filter(pk=OuterRef("target_id"))
+    history = AuditEntry.objects.filter(content_type_id=contact_type, object_id=OuterRef("target_id"))
     return (
         Note.objects.filter(pk__in=ids)
         .select_related("author", "on_behalf_of")
         .annotate(
             contact_id=Case(
-                When(target_type_id=contact_type, then=F("target_id")), output_field=IntegerField()
+                When(
+                    on_contact,
+                    then=Subquery(person.filter(company_id=OuterRef("company_id")).values("id")[:1]),
+                ),
+                output_field=IntegerField(),
             ),
-            contact_first_name=Subquery(person.values("first_name")[:1]),
-            contact_last_name=Subquery(person.values("last_name")[:1]),
+            contact_first_name=Case(When(on_contact, then=Subquery(person.values("first_name")[:1]))),
+            contact_last_name=Case(When(on_contact, then=Subquery(person.values("last_name")[:1]))),
+            contact_former_name=Case(
+                When(on_contact, then=Subquery(history.order_by("-at", "-id").values("object_repr")[:1]))
+            ),
         )
     )
 
@@ -206,11 +219,17 @@ def _build_labels(model: type[Any]) -> dict[str, str]:
     labels["account_team"] = str(_("Account team"))
     labels["merged_from"] = str(_("Merged from"))
     labels["merged_into"] = str(_("Merged into"))
+    labels["moved_from"] = str(_("Moved from"))
+    labels["moved_to"] = str(_("Moved to"))
     return labels
 
 
 def _changes(ids: list[int], viewer: User) -> Iterable[AuditEntry]:
-    """Audit entries with `rows` [(label, before, after)]; commercial terms only for who may see them."""
+    """Audit entries with `rows` [(label, before, after)]; commercial terms only for who may see them.
+
+    A contact's entry links to the contact only while it is still at the card's company
+    (`links_to_contact`): a deleted or moved-away person is named by the entry alone.
+    """
     hidden = set() if can_see_commercial_terms(viewer) else set(Company.COMMERCIAL_FIELDS)
     labels = {
         _content_type_id(Company): _field_labels(Company),
@@ -226,11 +245,29 @@ def _changes(ids: list[int], viewer: User) -> Iterable[AuditEntry]:
             (_content_type_id(Contact), Contact),
         )
     }
-    entries = list(AuditEntry.objects.filter(pk__in=ids).select_related("actor", "on_behalf_of"))
+    contact_type = _content_type_id(Contact)
+    entries = list(
+        AuditEntry.objects.filter(pk__in=ids)
+        .select_related("actor", "on_behalf_of")
+        .annotate(
+            contact_company_id=Case(
+                When(
+                    content_type_id=contact_type,
+                    then=Subquery(Contact.objects.filter(pk=OuterRef("object_id")).values("company_id")[:1]),
+                ),
+                output_field=IntegerField(),
+            )
+        )
+    )
     for entry in entries:
         names = labels.get(entry.content_type_id, {})
         order = orders.get(entry.content_type_id, {})
-        entry.is_contact = entry.content_type_id == _content_type_id(Contact)  # type: ignore[attr-defined]
+        entry.is_contact = entry.content_type_id == contact_type  # type: ignore[attr-defined]
+        entry.links_to_contact = (  # type: ignore[attr-defined]
+            entry.is_contact and entry.contact_company_id == entry.company_id  # type: ignore[attr-defined]
+        )
+        # A company merged into this one: its own entries name it.
+        entry.is_other_company = not entry.is_contact and entry.object_id != entry.company_id  # type: ignore[attr-defined]
         entry.rows = [  # type: ignore[attr-defined]
             (
                 names.get(name, name),
@@ -244,15 +281,15 @@ def _changes(ids: list[int], viewer: User) -> Iterable[AuditEntry]:
 
 
 def _company_changes(company_id: int) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(content_type_id=_content_type_id(Company), object_id=company_id)
+    # By the card the entry belongs to, not by object: a company merged into this one brings its history.
+    return AuditEntry.objects.filter(company_id=company_id, content_type_id=_content_type_id(Company))
 
 
 def _contact_changes(company_id: int) -> QuerySet[AuditEntry]:
-    # A separate source from the company's own changes: an OR of the two would defeat the index.
-    return AuditEntry.objects.filter(
-        content_type_id=_content_type_id(Contact),
-        object_id__in=Contact.objects.filter(company_id=company_id).values("id"),
-    )
+    # Every contact that was ever here, deleted and moved-away ones included (audit_log stamps the
+    # company). One source per content type: each is one range of the (company_id, content_type, -at,
+    # -id) index, where an OR of the two, or stepping over the notes' and files' entries, would not be.
+    return AuditEntry.objects.filter(company_id=company_id, content_type_id=_content_type_id(Contact))
 
 
 register_timeline_source(
