@@ -115,8 +115,10 @@ def write_csv(path: Path, owners: list[str]) -> dict[str, str]:
     return probe
 
 
-def _rss_of_tree_kib(root: int) -> int:
-    """Resident memory of a process and its children (the import's second process), in KiB."""
+def _memory_of_tree_kib(root: int) -> int:
+    """Memory of a process and its children (the import's second process), in KiB: the sum of their
+    proportional set sizes, in which a page the two share (the second process is a fork of the first)
+    counts half in each, so that it counts once."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -132,11 +134,11 @@ def _rss_of_tree_kib(root: int) -> int:
     total = 0
     for pid in tree:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
+        for line in rollup.splitlines():
+            if line.startswith("Pss:"):
                 total += int(line.split()[1])
     return total
 
@@ -151,11 +153,10 @@ def run_import(path: Path) -> dict[str, Any]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    # Peak memory of the import and its second process together (shared pages counted twice: an upper
-    # bound), sampled while it runs.
+    # Peak memory of the import and its second process together, sampled while it runs.
     peak_kib = 0
     while process.poll() is None:
-        peak_kib = max(peak_kib, _rss_of_tree_kib(process.pid))
+        peak_kib = max(peak_kib, _memory_of_tree_kib(process.pid))
         time.sleep(0.05)
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started

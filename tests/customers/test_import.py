@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from klient.core.audit import diff, snapshot
 from klient.core.exceptions import NotAllowed
 from klient.core.models import AuditAction, AuditEntry
+from klient.customers import importing
 from klient.customers.importing import (
     CompanyImporter,
     ImportOptions,
@@ -277,6 +278,75 @@ def test_duplicates_within_the_file_and_against_the_database(tmp_path, alice, ca
     ]
 
 
+def _indexed_rows(monkeypatch) -> list[int]:
+    """Watch the importers' in-memory index of keys: the sizes it ended with, import by import."""
+    sizes: list[int] = []
+    real_run = importing._Importer.run
+
+    def run_and_record(self, *args, **kwargs):
+        real_run(self, *args, **kwargs)
+        sizes.append(self.index._size)
+
+    monkeypatch.setattr(importing._Importer, "run", run_and_record)
+    return sizes
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_duplicates_of_rows_stored_in_earlier_batches(tmp_path, alice, carol, monkeypatch, dry_run):
+    # Two rows a batch: rows 2-3 are stored before rows 4-5 are read, and so on.
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    sizes = _indexed_rows(monkeypatch)
+    existing = company_create(actor=carol, name="Sever", tax_id="PL 779-243-34-21", country="PL")
+    path = write_csv(
+        tmp_path,
+        [
+            ["Name", "Tax ID", "Country", "Website"],
+            ["Alpha", "111", "PL", "alpha.example.com"],
+            ["Beta", "222", "PL", ""],
+            ["Alpha Sp. z o.o.", "", "PL", ""],  # same name as row 2, stored in the batch before
+            ["Other", "7792433421", "PL", "beta.example.com"],  # carol's tax id
+            ["Gamma", "", "PL", "https://www.alpha.example.com/contact"],  # row 2's website
+            ["Delta", "", "PL", "beta.example.com"],  # row 5's website: row 5 was not stored
+            ["Beta", "", "PL", "epsilon.example.com"],  # row 3's name, two batches later
+        ],
+    )
+    result = run(path, alice, dry_run=dry_run)
+    assert (result["created"], result["skipped"]) == (2, 5)
+    assert result["duplicates"] == [
+        {"row": 4, "matches": ["row 2"]},
+        {"row": 5, "matches": [existing.pk]},
+        {"row": 6, "matches": ["row 2"]},
+        {"row": 7, "matches": ["row 5"]},
+        {"row": 8, "matches": ["row 3"]},
+    ]
+    # Stored rows are found again in the database: the index keeps only the keys of a row not stored
+    # that is not itself a duplicate of an earlier row (row 5's tax id, name and website), and in a dry
+    # run those of the new rows too (row 2's three, row 3's two).
+    assert sizes == ([8] if dry_run else [3])
+    expected = [("Sever", "PL")] if dry_run else [("Alpha", "PL"), ("Beta", "PL"), ("Sever", "PL")]
+    assert sorted(Company.objects.values_list("name", "country")) == expected
+
+
+def test_contact_duplicates_of_rows_stored_in_earlier_batches(tmp_path, alice, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 2)
+    sizes = _indexed_rows(monkeypatch)
+    company_create(actor=alice, name="Acme", country="PL")
+    path = write_csv(
+        tmp_path,
+        [
+            ["Company", "First Name", "Last Name", "Email"],
+            ["Acme", "Anna", "Nowak", "anna@acme.example"],
+            ["Acme", "Jan", "Kos", "jan@acme.example"],
+            ["Acme", "Ewa", "Lis", "ANNA@acme.example"],  # row 2's email, stored in the batch before
+            ["Acme", "Jan", "Kos", ""],  # row 3's person
+        ],
+    )
+    result = run(path, alice, kind="contacts")
+    assert (result["created"], result["skipped"]) == (2, 2)
+    assert result["duplicates"] == [{"row": 4, "matches": ["row 2"]}, {"row": 5, "matches": ["row 3"]}]
+    assert sizes == [0]
+
+
 def test_a_dry_run_stores_nothing_and_reports_what_the_real_run_does(tmp_path, alice):
     company_create(actor=alice, name="Known", tax_id="999")
     rows = [["Name", "Tax ID", "Email"]]
@@ -442,7 +512,8 @@ def test_rejected_rows_go_to_the_rejected_csv_with_their_reasons(tmp_path, alice
     ]
 
 
-def test_progress_is_reported_with_the_total(tmp_path, alice):
+def test_progress_is_reported_with_the_total(tmp_path, alice, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH_SIZE", 1000)
     path = write_csv(tmp_path, [["Name"], *([f"C{index}"] for index in range(4500))])
     calls: list[tuple[int, int | None]] = []
     import_file(

@@ -63,6 +63,10 @@ _NOT_DIGITS = re.compile("[^0-9]+")
 
 def _is_mostly_digits(text: str) -> tuple[bool, str]:
     """Whether text reads as a number (phone, tax id): at least 3 digits and twice as many digits as letters."""
+    if text.isalpha():
+        return False, ""  # the commonest chunk of all, a word
+    if text.isascii() and text.isdigit():
+        return len(text) >= 3, text
     digits = _NOT_DIGITS.sub("", text)
     if len(digits) < 3:
         return False, digits

@@ -8,7 +8,6 @@ import secrets
 from pathlib import PurePath
 from typing import Any
 
-import phonenumbers
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from klient.core import phones
 from klient.core.audit import audit_log, diff, removed, snapshot
 from klient.core.exceptions import NotAllowed
 from klient.core.models import (
@@ -59,16 +59,8 @@ def roles_sync() -> None:
 
 
 def normalise_phone(raw: str, region: str | None = None) -> str:
-    """E.164 form of a phone number, or "" when it cannot be parsed."""
-    if not raw.strip():
-        return ""
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_possible_number(parsed):
-        return ""
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """E.164 form of a phone number, or "" when it cannot be parsed (see klient.core.phones)."""
+    return phones.e164(raw, region)
 
 
 def team_get_or_create(*, name: str) -> Team:

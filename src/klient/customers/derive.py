@@ -43,15 +43,27 @@ def company_keys(values: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def company_derived(values: Mapping[str, Any], keys: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every derived field of a company from its typed values (`keys`: company_keys, when already known)."""
+def company_derived(
+    values: Mapping[str, Any], keys: Mapping[str, str] | None = None, *, search_text: bool = True
+) -> dict[str, str]:
+    """Every derived field of a company from its typed values (`keys`: company_keys, when already known);
+    without `search_text` when told so (the import may leave it to the other process, see
+    company_derived_rest)."""
     country = str(values.get("country") or "")
     derived = dict(keys) if keys is not None else company_keys(values)
     derived["phone_e164"] = phone_e164(values.get("phone") or "", country)
     derived["other_phones_e164"] = " ".join(
         filter(None, (phone_e164(part, country) for part in split_phones(values.get("other_phones") or "")))
     )
-    derived["search_text"] = company_search_text_of({**values, **derived})
+    if search_text:
+        derived["search_text"] = company_search_text_of({**values, **derived})
+    return derived
+
+
+def company_derived_rest(values: Mapping[str, Any], derived: dict[str, str]) -> dict[str, str]:
+    """The derived fields `company_derived(..., search_text=False)` left out, added to `derived`."""
+    if "search_text" not in derived:
+        derived["search_text"] = company_search_text_of({**values, **derived})
     return derived
 
 

@@ -105,6 +105,7 @@ class Company(VersionedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="companies_owned",
+        db_index=False,  # the (owner, name, id) index below serves lookups by owner
     )
     team = models.ForeignKey(
         Team,
@@ -113,6 +114,7 @@ class Company(VersionedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="companies",
+        db_index=False,  # the (team, name, id) index below serves lookups by team
     )
     parent = models.ForeignKey(
         "self",

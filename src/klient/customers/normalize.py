@@ -117,6 +117,12 @@ def tax_id_key(tax_id: str, country: str = "") -> str:
     return key[:50]
 
 
+# A website whose host is letters, digits, dots and dashes only, followed by nothing, a path, a query or
+# a fragment: its host is plain to read (anything else, such as a port or a user, goes through urlsplit).
+_PLAIN_HOST = re.compile(r"([a-z0-9.-]+)(?:[/?#]|\Z)")
+_PLAIN_HOST_AFTER_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://([a-z0-9.-]+)(?:[/?#]|\Z)")
+
+
 def website_domain(website: str) -> str:
     """The host of a website or email address, lower-case, without "www." (`https://www.X.pl/a` → `x.pl`)."""
     text = website.strip().lower()
@@ -124,12 +130,16 @@ def website_domain(website: str) -> str:
         return ""
     if "@" in text and "/" not in text:
         text = text.rsplit("@", 1)[1]
-    if "://" not in text:
-        text = "http://" + text
-    try:
-        host = urlsplit(text).hostname or ""
-    except ValueError:
-        return ""
+    plain = (_PLAIN_HOST_AFTER_SCHEME if "://" in text else _PLAIN_HOST).match(text)
+    if plain is not None:
+        host = plain.group(1)  # what urlsplit gives for a host of plain letters, digits, dots and dashes
+    else:
+        if "://" not in text:
+            text = "http://" + text
+        try:
+            host = urlsplit(text).hostname or ""
+        except ValueError:
+            return ""
     host = host.rstrip(".")
     if host.startswith("www."):
         host = host[4:]
