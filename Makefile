@@ -77,10 +77,10 @@ deploy-check: install-dev
 ## make bench: performance figures as JSON on SQLite (SIZE=1000000 for the large run); bench-postgres on PostgreSQL
 SIZE ?= 100000
 bench: install-dev
-	SIZE=$(SIZE) KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
+	@SIZE=$(SIZE) KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
 
 bench-postgres: install-dev
-	SIZE=$(SIZE) DATABASE_URL=$(PG_URL)_bench KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
+	@SIZE=$(SIZE) DATABASE_URL=$(PG_URL)_bench KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) var

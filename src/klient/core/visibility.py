@@ -94,6 +94,46 @@ def company_visibility_q(
     return combined
 
 
+# More branches than this and a list reads the visibility condition as one (see company_visibility_branches).
+MAX_BRANCHES = 40
+
+
+def company_visibility_branches(user: User | AnonymousUser) -> list[Q] | None:
+    """company_visibility_q as simple conditions whose OR it is, each served by an index of its own: one
+    owner, one team, one user's account teams. A list on PostgreSQL reads the first rows of each branch
+    in the index order and only then the page (see klient.core.pagination), instead of walking the whole
+    ordering index past rows the user does not see. None when there is nothing to gain: the user sees
+    every company (or none), or the branches would be too many.
+
+    "Owned by a member of the team" becomes one branch per member: the same rows as the join on the
+    owner's team, read through the (owner, name) index.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    assert isinstance(user, User)
+    from klient.customers.models import AccountTeamMember
+
+    branches: dict[str, Q] = {}
+    for principal in [user, *delegators(user)]:
+        scope = user_scope(principal)
+        if scope == Visibility.ALL:
+            return None
+        owners = {principal.pk}
+        if scope == Visibility.TEAM:
+            team_ids = user_team_ids(principal)
+            owners.update(User.objects.filter(team_id__in=team_ids).values_list("pk", flat=True))
+            for team_id in sorted(team_ids):
+                branches[f"team {team_id}"] = Q(team_id=team_id)
+        for owner_id in sorted(owners):
+            branches[f"owner {owner_id}"] = Q(owner_id=owner_id)
+        branches[f"account team {principal.pk}"] = Q(
+            id__in=AccountTeamMember.objects.filter(user=principal).values("company_id")
+        )
+    if len(branches) > MAX_BRANCHES:
+        return None
+    return list(branches.values())
+
+
 def _user_cache(user: User) -> dict[str, Any]:
     cache: dict[str, Any] | None = getattr(user, _CACHE_ATTR, None)
     if cache is None:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from klient.core.models import Tag, Team, VersionedModel
-from klient.core.visibility import company_visibility_q
+from klient.core.visibility import company_visibility_branches, company_visibility_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -23,10 +23,22 @@ if TYPE_CHECKING:
 class CompanyQuerySet(models.QuerySet["Company"]):
     """Queries over companies; every read starts from `visible_to`."""
 
+    # The visibility condition as branches (company_visibility_branches), kept through later filters.
+    visibility_branches: list[models.Q] | None = None
+
     def visible_to(self, user: User | AnonymousUser) -> CompanyQuerySet:
         """Companies the user may see: by role visibility, account team and delegations in force."""
         condition = company_visibility_q(user)
-        return self if condition is None else self.filter(condition)
+        if condition is None:
+            return self
+        visible = self.filter(condition)
+        visible.visibility_branches = company_visibility_branches(user)
+        return visible
+
+    def _clone(self) -> CompanyQuerySet:
+        clone: CompanyQuerySet = super()._clone()  # type: ignore[misc]
+        clone.visibility_branches = self.visibility_branches
+        return clone
 
 
 class CompanyStatus(models.TextChoices):
