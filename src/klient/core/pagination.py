@@ -89,7 +89,8 @@ def _by_visibility_branches(queryset: QuerySet[M], count: int) -> QuerySet[M]:
     branches = getattr(queryset, "visibility_branches", None)
     if not branches:
         return queryset
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for branch in branches:
         probe = queryset.filter(branch).values_list("pk", flat=True)[:count]
         sql, probe_params = probe.query.get_compiler(using=queryset.db).as_sql()
