@@ -266,7 +266,7 @@ class _IdIn(Expression):
 
     conditional = True
 
-    def __init__(self, sql: str, params: list[str], *, walk_ordering: bool) -> None:
+    def __init__(self, sql: str, params: list[Any], *, walk_ordering: bool) -> None:
         super().__init__(output_field=BooleanField())
         self.sql, self.params, self.walk_ordering = sql, params, walk_ordering
         self.primary_key: Any = F("pk")
@@ -302,10 +302,36 @@ def _count_matches(connection: BaseDatabaseWrapper, models: list[type[Model]], t
     return min(row)
 
 
+def _rare_matches(
+    connection: BaseDatabaseWrapper, terms: list[Term], id_sets: list[tuple[str, Any]]
+) -> tuple[int, set[int]] | None:
+    """PostgreSQL cannot estimate how many rows a prefix search matches either, and plans every term as
+    if it matched thousands: a page then reads every row of the commonest term. So the longest term (a
+    number, a full name: the likeliest to be rare) is fetched first, COMMON_MATCHES rows at most; when
+    it matches fewer, this is (its index, the ids it matches) and the page is read from those ids only.
+    None when it is common."""
+    index = max(range(len(terms)), key=lambda position: max(len(form) for form in terms[position]))
+    sql, params = id_sets[index]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM ({sql}) AS matches LIMIT {COMMON_MATCHES + 1}", params)
+        ids = [row[0] for row in cursor.fetchall()]
+    return (index, set(ids)) if len(ids) <= COMMON_MATCHES else None
+
+
 def _narrow(
-    queryset: QuerySet[M], terms: list[Term], id_sets: list[tuple[str, list[str]]], models: list[type[Model]]
+    queryset: QuerySet[M], terms: list[Term], id_sets: list[tuple[str, list[Any]]], models: list[type[Model]]
 ) -> QuerySet[M]:
     connection = connections[queryset.db]
+    rare = _rare_matches(connection, terms, id_sets) if connection.vendor == "postgresql" else None
+    if rare is not None:
+        rare_index, candidates = rare
+        queryset = queryset.filter(pk__in=sorted(candidates))
+        # The other terms are looked for among those ids only, never in the whole table.
+        id_sets = [
+            (f"SELECT id FROM ({sql}) AS matches WHERE id = ANY(%s)", [*params, sorted(candidates)])
+            for index, (sql, params) in enumerate(id_sets)
+            if index != rare_index
+        ]
     walk_ordering = (
         connection.vendor == "sqlite" and _count_matches(connection, models, terms) >= COMMON_MATCHES
     )
