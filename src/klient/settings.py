@@ -269,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "klient.core.tasks.api_tokens_purge_expired",
         "schedule": crontab(minute=7, hour=3),
     },
+    "import-jobs-purge-abandoned": {
+        "task": "klient.customers.tasks.import_jobs_purge_abandoned",
+        "schedule": crontab(minute=17, hour=3),
+    },
 }
 
 # API

@@ -101,3 +101,11 @@ class _local_copy:
     def __exit__(self, *exc: object) -> None:
         if self.temporary is not None:
             self.temporary.unlink(missing_ok=True)
+
+
+@shared_task(name="klient.customers.tasks.import_jobs_purge_abandoned")
+def import_jobs_purge_abandoned() -> int:
+    """Delete uploads never imported for real, a week after their last step (see the service)."""
+    from klient.customers.import_views import import_jobs_purge_abandoned as purge
+
+    return purge()
