@@ -51,7 +51,7 @@ def companies(alice, bob, carol, mike, north, south):
 def _all_pages(queryset, ordering, *, branches: bool) -> list[int]:
     if not branches:
         queryset = queryset.all()
-        queryset.visibility_branches = None
+        queryset.visibility_user = None
     ids, cursor = [], None
     while True:
         page = keyset_paginate(queryset, ordering=ordering, cursor=cursor, limit=4)
@@ -132,7 +132,7 @@ def test_a_search_reads_its_own_matches_not_the_branches(companies, mike):
     for company in companies:
         Company.objects.filter(pk=company.pk).update(search_text=company_search_text(company))
     searched = search_companies(Company.objects.visible_to(mike), "company 05")
-    assert searched.visibility_branches is None
+    assert searched.visibility_user is None
     assert [company.name for company in searched] == ["F company 05"]
 
 

@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from klient.core.visibility import company_visibility_branches
+
 M = TypeVar("M", bound=Model)
 
 DEFAULT_LIMIT = 50
@@ -86,7 +88,8 @@ def _by_visibility_branches(queryset: QuerySet[M], count: int) -> QuerySet[M]:
 
     The queryset keeps its own conditions, visibility included: the branches only choose where to look.
     """
-    branches = getattr(queryset, "visibility_branches", None)
+    user = getattr(queryset, "visibility_user", None)
+    branches = company_visibility_branches(user) if user is not None else None
     if not branches:
         return queryset
     parts: list[str] = []

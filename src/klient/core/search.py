@@ -337,10 +337,10 @@ def _narrow(
     )
     for sql, params in id_sets:
         queryset = queryset.filter(_IdIn(sql, params, walk_ordering=walk_ordering))
-    if getattr(queryset, "visibility_branches", None):
+    if getattr(queryset, "visibility_user", None) is not None:
         # A search is read from its own matches: reading them once for each branch of the visibility
         # (see klient.core.pagination) would take as many times as long.
-        queryset.visibility_branches = None  # type: ignore[attr-defined]
+        queryset.visibility_user = None  # type: ignore[attr-defined]
     return queryset
 
 

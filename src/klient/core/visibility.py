@@ -111,6 +111,14 @@ def company_visibility_branches(user: User | AnonymousUser) -> list[Q] | None:
     if not user.is_authenticated or not user.is_active:
         return None
     assert isinstance(user, User)
+    cache = _user_cache(user)
+    if "branches" not in cache:
+        cache["branches"] = _branches(user)
+    branches: list[Q] | None = cache["branches"]
+    return branches
+
+
+def _branches(user: User) -> list[Q] | None:
     from klient.customers.models import AccountTeamMember
 
     branches: dict[str, Q] = {}

@@ -11,20 +11,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from klient.core.models import Tag, Team, VersionedModel
-from klient.core.visibility import company_visibility_branches, company_visibility_q
+from klient.core.models import Tag, Team, User, VersionedModel
+from klient.core.visibility import company_visibility_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from klient.core.models import User
 
 
 class CompanyQuerySet(models.QuerySet["Company"]):
     """Queries over companies; every read starts from `visible_to`."""
 
-    # The visibility condition as branches (company_visibility_branches), kept through later filters.
-    visibility_branches: list[models.Q] | None = None
+    # Whose visibility narrowed the queryset, kept through later filters: a list reads it as branches
+    # (see company_visibility_branches and keyset_paginate).
+    visibility_user: User | None = None
 
     def visible_to(self, user: User | AnonymousUser) -> CompanyQuerySet:
         """Companies the user may see: by role visibility, account team and delegations in force."""
@@ -32,12 +31,12 @@ class CompanyQuerySet(models.QuerySet["Company"]):
         if condition is None:
             return self
         visible = self.filter(condition)
-        visible.visibility_branches = company_visibility_branches(user)
+        visible.visibility_user = user if isinstance(user, User) else None
         return visible
 
     def _clone(self) -> CompanyQuerySet:
         clone: CompanyQuerySet = super()._clone()  # type: ignore[misc]
-        clone.visibility_branches = self.visibility_branches
+        clone.visibility_user = self.visibility_user
         return clone
 
 
