@@ -52,11 +52,14 @@ def user_scope(user: User) -> str:
 
 
 def user_team_ids(user: User) -> set[int]:
-    """The user's own team plus the teams they lead."""
-    ids = set(Team.objects.filter(lead=user).values_list("id", flat=True))
-    if user.team_id:
-        ids.add(user.team_id)
-    return ids
+    """The user's own team plus the teams they lead (read once per user object, like the scope)."""
+    cache = _user_cache(user)
+    if "team_ids" not in cache:
+        ids = set(Team.objects.filter(lead=user).values_list("id", flat=True))
+        if user.team_id:
+            ids.add(user.team_id)
+        cache["team_ids"] = ids
+    return set(cache["team_ids"])
 
 
 def _principal_q(principal: User, prefix: str) -> Q | None:
