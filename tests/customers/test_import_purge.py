@@ -12,12 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from klient.customers import tasks
-from klient.customers.import_views import (
-    ABANDONED_IMPORT_DAYS,
-    import_job_create,
-    import_jobs_purge_abandoned,
-)
+from klient.customers.import_views import import_job_create
 from klient.customers.models import ImportJob, ImportStatus
+from klient.customers.services import ABANDONED_IMPORT_DAYS, import_jobs_purge_abandoned
 
 NOW = datetime.datetime(2026, 12, 5, 3, 17, tzinfo=datetime.UTC)
 

@@ -103,8 +103,8 @@ MAX_BRANCHES = 40
 
 def company_visibility_branches(user: User | AnonymousUser) -> list[Q] | None:
     """company_visibility_q as simple conditions whose OR it is, each served by an index of its own: one
-    owner, one team, one user's account teams. A list on PostgreSQL reads the first rows of each branch
-    in the index order and only then the page (see klient.core.pagination), instead of walking the whole
+    owner, one team, one user's account teams. A list reads the first rows of each branch in the index
+    order and only then the page (see klient.core.pagination), instead of walking the whole
     ordering index past rows the user does not see. None when there is nothing to gain: the user sees
     every company (or none), or the branches would be too many.
 

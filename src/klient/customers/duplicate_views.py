@@ -25,6 +25,7 @@ from klient.customers.duplicates import (
     company_duplicates,
     contact_duplicates,
     duplicate_dismiss,
+    duplicate_dismissal_allowed,
     duplicate_dismissals_restore,
     duplicate_dismissed_count,
 )
@@ -93,9 +94,7 @@ def _finder(request: HttpRequest, *, kind: str, find: Any, can_merge: bool) -> H
             "page": page,
             "kind": kind,
             "can_merge": can_merge,
-            "can_dismiss": user.has_perm(
-                "customers.change_company" if is_company else "customers.change_contact"
-            ),
+            "can_dismiss": duplicate_dismissal_allowed(kind=kind, user=user),
             "dismissed_count": duplicate_dismissed_count(kind=kind, user=user),
             "record_template": "customers/duplicates_company.html"
             if is_company

@@ -296,10 +296,14 @@ _CHANGE_PERMISSIONS = {
 }
 
 
+def duplicate_dismissal_allowed(*, kind: str, user: User) -> bool:
+    """Whether the user may mark pairs of this kind "not a duplicate" (or list them again)."""
+    return user.has_perm(_CHANGE_PERMISSIONS[DuplicateDismissal.Kind(kind)][0])
+
+
 def _check_may_change(kind: str, actor: User) -> None:
-    permission, refusal = _CHANGE_PERMISSIONS[DuplicateDismissal.Kind(kind)]
-    if not actor.has_perm(permission):
-        raise NotAllowed(str(refusal))
+    if not duplicate_dismissal_allowed(kind=kind, user=actor):
+        raise NotAllowed(str(_CHANGE_PERMISSIONS[DuplicateDismissal.Kind(kind)][1]))
 
 
 def _visible_records(kind: str, user: User) -> QuerySet[Any]:
@@ -399,6 +403,7 @@ __all__ = [
     "company_duplicates",
     "contact_duplicates",
     "duplicate_dismiss",
+    "duplicate_dismissal_allowed",
     "duplicate_dismissals_forget",
     "duplicate_dismissals_restore",
     "duplicate_dismissed_count",

@@ -7,7 +7,6 @@ sees only their own jobs: another user's job answers 404, like one that does not
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import uuid
 from pathlib import PurePath
@@ -19,12 +18,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -257,33 +254,6 @@ def import_job_start(*, job: ImportJob) -> bool:
     if not job.is_dry_run:
         return False
     return _queue(job, dry_run=False, from_statuses=FINISHED)
-
-
-# An upload never imported for real (left at the columns or after its trial run) is deleted, with its
-# file, after this many days: customer lists should not lie about in the media folder.
-ABANDONED_IMPORT_DAYS = 7
-
-
-def import_jobs_purge_abandoned(*, now: datetime.datetime | None = None) -> int:
-    """Delete the import jobs not imported for real ABANDONED_IMPORT_DAYS after their last step (the
-    upload, or the end of the trial run), with their files; jobs that imported stay. Answers how many."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=ABANDONED_IMPORT_DAYS)
-    abandoned = ImportJob.objects.filter(
-        Q(status=ImportStatus.UPLOADED, created_at__lt=cutoff)
-        | Q(is_dry_run=True, status__in=FINISHED, finished_at__lt=cutoff)
-    )
-    count = 0
-    for job in abandoned.iterator():
-        # Claimed by the delete itself: a job queued meanwhile (its status changed) is kept.
-        deleted = ImportJob.objects.filter(pk=job.pk, status=job.status, is_dry_run=job.is_dry_run).delete()[
-            0
-        ]
-        if deleted:
-            for stored in (job.file, job.rejected_file):
-                if stored:
-                    stored.delete(save=False)
-            count += 1
-    return count
 
 
 def _initial_columns(user: User, kind: str, headers: list[str], chosen: str | None) -> tuple[dict, Any]:

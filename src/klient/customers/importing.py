@@ -842,7 +842,7 @@ class _Importer:
 
     def parse_plain(self, number: int, cells: list[str]) -> _Row | list[tuple[str, str]]:
         """A row's values, or its errors (field, message), read without the database: this part may run
-        in the second process (see _PreparingProcess)."""
+        in the second process (see _prepare_rows)."""
         values: dict[str, Any] = {}
         errors: list[tuple[str, str]] = []
         for position, code, parser in self.plan:

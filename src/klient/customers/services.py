@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
 import re
 from collections.abc import Mapping, Sequence
@@ -29,7 +30,15 @@ from klient.customers.derive import (
     phone_search_forms,
 )
 from klient.customers.duplicates import duplicate_dismissals_forget
-from klient.customers.models import AccountTeamMember, Company, CompanyStatus, Contact, DuplicateDismissal
+from klient.customers.models import (
+    AccountTeamMember,
+    Company,
+    CompanyStatus,
+    Contact,
+    DuplicateDismissal,
+    ImportJob,
+    ImportStatus,
+)
 from klient.customers.normalize import (
     person_key,
     phone_e164,
@@ -520,21 +529,21 @@ def contact_move(
         actor=actor,
         version=version,
         left_on=left_on,
-        audit_extra=_move_note("moved_to", to_company),
+        audit_extra=_note_row("moved_to", to_company.pk, str(to_company)),
     )
     personal = {name: getattr(old, name) for name in CONTACT_PERSONAL_FIELDS}
     return contact_create(
         actor=actor,
         company=to_company,
         previous=old,
-        audit_extra=_move_note("moved_from", old.company),
+        audit_extra=_note_row("moved_from", old.company_id, str(old.company)),
         **{**personal, **data},
     )
 
 
-def _move_note(name: str, company: Company) -> dict[str, dict[str, Any]]:
-    """An audit row naming the other company of a move (see klient.core.audit.audit_log)."""
-    return {name: {"from": None, "to": company.pk, "from_label": None, "to_label": str(company)}}
+def _note_row(name: str, record_id: int, label: str) -> dict[str, dict[str, Any]]:
+    """An audit row naming another record: the other company of a move, the other record of a merge."""
+    return {name: {"from": None, "to": record_id, "from_label": None, "to_label": label}}
 
 
 @transaction.atomic
@@ -660,7 +669,7 @@ def _merge_label(instance: models.Model) -> str:
 
 
 def _merge_note(name: str, other: models.Model) -> dict[str, dict[str, Any]]:
-    return {name: {"from": None, "to": other.pk, "from_label": None, "to_label": _merge_label(other)}}
+    return _note_row(name, other.pk, _merge_label(other))
 
 
 def _merge_unique_partners(model: type[models.Model], field_name: str) -> list[list[str]]:
@@ -1163,3 +1172,32 @@ def _on_behalf_of_many(*, actor: User, ids: list[int], permission: str) -> dict[
         result.update(dict.fromkeys(hits, absent_user))
         remaining = [pk for pk in remaining if pk not in hits]
     return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Import jobs
+
+# An upload never imported for real (left at the columns or after its trial run) is deleted, with its
+# file, after this many days: customer lists should not lie about in the media folder.
+ABANDONED_IMPORT_DAYS = 7
+
+
+def import_jobs_purge_abandoned(*, now: datetime.datetime | None = None) -> int:
+    """Delete the import jobs not imported for real ABANDONED_IMPORT_DAYS after their last step (the
+    upload, or the end of the trial run), with their files; jobs that imported stay. Answers how many."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=ABANDONED_IMPORT_DAYS)
+    abandoned = ImportJob.objects.filter(
+        Q(status=ImportStatus.UPLOADED, created_at__lt=cutoff)
+        | Q(is_dry_run=True, status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lt=cutoff)
+    )
+    count = 0
+    for job in abandoned.iterator():
+        # Claimed by the delete itself: a job queued meanwhile (its status changed) is kept.
+        still_abandoned = ImportJob.objects.filter(pk=job.pk, status=job.status, is_dry_run=job.is_dry_run)
+        deleted, _by_model = still_abandoned.delete()
+        if deleted:
+            for stored in (job.file, job.rejected_file):
+                if stored:
+                    stored.delete(save=False)
+            count += 1
+    return count

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from klient.core.exceptions import NotAllowed
+from klient.customers import services
 from klient.customers.importing import ImportOptions, import_file
 from klient.customers.models import ImportJob, ImportStatus
 from klient.customers.readers import UnreadableFile
@@ -106,6 +107,4 @@ class _local_copy:
 @shared_task(name="klient.customers.tasks.import_jobs_purge_abandoned")
 def import_jobs_purge_abandoned() -> int:
     """Delete uploads never imported for real, a week after their last step (see the service)."""
-    from klient.customers.import_views import import_jobs_purge_abandoned as purge
-
-    return purge()
+    return services.import_jobs_purge_abandoned()
