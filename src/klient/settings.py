@@ -120,6 +120,13 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Klient's queries read one page each. The JIT compiles any query the planner thinks costly
+        # (30–60 ms before the first row), and parallel workers take ~5 ms to start: both cost more
+        # than they save here, and the second core is better left to the next request.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "options", os.environ.get("KLIENT_PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

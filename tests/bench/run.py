@@ -182,7 +182,9 @@ def build(workdir: Path) -> tuple[dict[str, User], dict[str, Any], dict[str, str
     imported = run_import(path)
     add_contacts()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What a DBA runs after a bulk load (and autovacuum would run in the middle of the timings):
+        # statistics, and on PostgreSQL the visibility map that index-only scans need.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     people = {"account_manager": users[0], "manager": manager, "admin": admin, "agent": agent}
     return people, imported, probe
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from klient.core.search import first_rows
 from klient.core.visibility import company_visibility_branches
 
 M = TypeVar("M", bound=Model)
@@ -54,6 +55,7 @@ def keyset_paginate(queryset: QuerySet[M], *, ordering: list[str], cursor: str |
     limit = max(1, min(limit, MAX_LIMIT))
     fields = [name.lstrip("-") for name in ordering]
     queryset = queryset.order_by(*ordering)
+    after = None
     if cursor:
         values = decode_cursor(cursor, len(fields))
         model_fields = [_concrete_field(queryset.model, name) for name in fields]
@@ -68,7 +70,7 @@ def keyset_paginate(queryset: QuerySet[M], *, ordering: list[str], cursor: str |
             for earlier in range(index):
                 step &= Q(**{fields[earlier]: typed[earlier]})
             after |= step
-        queryset = queryset.filter(after)
+    queryset = first_rows(queryset, limit + 1, after=after)
     rows = list(_by_visibility_branches(queryset, limit + 1)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from klient.core.audit import history_for
 from klient.core.models import AuditEntry, User
 from klient.core.pagination import Page, keyset_paginate
-from klient.core.search import search_companies, search_contacts
+from klient.core.search import first_rows, search_companies, search_contacts
 from klient.core.visibility import company_visibility_q, delegators
 from klient.customers.models import AccountTeamMember, Company, Contact
 
@@ -91,8 +91,10 @@ def search_results(*, user: User, query: str, limit: int) -> tuple[list[Company]
     companies: list[Company] = []
     contacts: list[Contact] = []
     if user.has_perm("customers.view_company"):
-        companies = list(search_companies(company_list(user=user), query).order_by("name", "id")[:limit])
+        found = search_companies(company_list(user=user), query).order_by("name", "id")
+        companies = list(first_rows(found, limit)[:limit])
     if user.has_perm("customers.view_contact"):
         visible = Contact.objects.visible_to(user).select_related("company")
-        contacts = list(search_contacts(visible, query).order_by("last_name", "first_name", "id")[:limit])
+        people = search_contacts(visible, query).order_by("last_name", "first_name", "id")
+        contacts = list(first_rows(people, limit)[:limit])
     return companies, contacts

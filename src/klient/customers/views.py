@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Attachment, User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor
-from klient.core.search import search_companies
+from klient.core.search import first_rows, search_companies
 from klient.core.services import (
     ATTACHMENT_MAX_BYTES,
     attachment_add,
@@ -522,7 +522,9 @@ def company_choices_view(request: HttpRequest) -> HttpResponse:
     if exclude.isdigit():
         queryset = queryset.exclude(pk=int(exclude))
     matches = list(
-        search_companies(queryset, query).order_by("name", "id").values_list("pk", "name")[:CHOICES_LIMIT]
+        first_rows(search_companies(queryset, query).order_by("name", "id"), CHOICES_LIMIT).values_list(
+            "pk", "name"
+        )[:CHOICES_LIMIT]
         if query.strip()
         else []
     )
