@@ -1703,7 +1703,8 @@ class CompanyImporter(_Importer):
 
     def existing_matches(self, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:
         """Records matching any of the keys: one query for the batch's keys (in SQL written here: the
-        ORM's cost of building an IN list of thousands of values is several times the query's), and
+        ORM's cost of building an IN list of thousands of values is several times the query's; on
+        PostgreSQL each column's keys are one array parameter), and
         one more for the stored values of the records found, when there are any."""
         self.stored: dict[int, dict[str, Any]] = {}
         lists = {
@@ -1712,12 +1713,18 @@ class CompanyImporter(_Importer):
             "website_domain": [key[1] for key in keys if key[0] == "web"],
         }
         conditions = []
-        parameters: list[str] = []
+        parameters: list[Any] = []
         for column, values in lists.items():
             if values:
                 unique = list(dict.fromkeys(values))
-                conditions.append(f"{column} IN ({', '.join(['%s'] * len(unique))})")
-                parameters += unique
+                if connection.vendor == "postgresql":
+                    # One array parameter: psycopg would otherwise scan a query text of thousands of
+                    # placeholders in Python.
+                    conditions.append(f"{column} = ANY(%s)")
+                    parameters.append(unique)
+                else:
+                    conditions.append(f"{column} IN ({', '.join(['%s'] * len(unique))})")
+                    parameters += unique
         found: dict[tuple[str, ...], list[int]] = {}
         if not conditions:
             return found
