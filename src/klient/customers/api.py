@@ -20,6 +20,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 from klient.api.auth import request_user
+from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, Error, HistoryEntry, history_entry_out
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Team, User
@@ -467,7 +468,7 @@ def companies_list(
     query: Query[CompanyFilterParams],  # named so that errors name the parameter alone
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> HttpResponse:
     user = reader(request)
     company_filter = list_filter(CompanyFilter, query)
     queryset = company_filter.apply(_companies(user), username=user.username)
@@ -476,7 +477,9 @@ def companies_list(
         queryset = queryset.filter(updated_at__gte=updated_since)
     page = company_filter.paginate(queryset, cursor=cursor, limit=limit)
     with_terms = can_see_commercial_terms(user)
-    return {"items": [company_out(c, with_terms=with_terms) for c in page.items], "next": page.next_cursor}
+    return page_response(
+        {"items": [company_out(c, with_terms=with_terms) for c in page.items], "next": page.next_cursor}
+    )
 
 
 @router.post("", response={201: CompanyOut, **ERRORS}, exclude_unset=True, summary="Create a company")

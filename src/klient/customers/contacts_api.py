@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict, Field, StrictInt
 
 from klient.api.auth import request_user
+from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.core.audit import history_for
 from klient.core.models import User
@@ -219,7 +220,7 @@ def contacts_list(
     query: Query[ContactFilterParams],  # named so that errors name the parameter alone
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> HttpResponse:
     user = reader(request, VIEW)
     contact_filter = list_filter(ContactFilter, query)
     queryset = contact_filter.apply(_contacts(user), username=user.username)
@@ -227,7 +228,9 @@ def contacts_list(
     if updated_since is not None:
         queryset = queryset.filter(updated_at__gte=updated_since)
     page = contact_filter.paginate(queryset, cursor=cursor, limit=limit)
-    return {"items": [contact_out(contact) for contact in page.items], "next": page.next_cursor}
+    return page_response(
+        {"items": [contact_out(contact) for contact in page.items], "next": page.next_cursor}
+    )
 
 
 @router.post(
