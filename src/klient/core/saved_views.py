@@ -28,11 +28,6 @@ def saved_view_get(*, user: User, pk: int) -> SavedView:
     return SavedView.objects.get(user=user, pk=pk)
 
 
-def saved_view_default(*, user: User, list_name: str) -> SavedView | None:
-    """The view that opens when the user opens the list without filters, if they chose one."""
-    return saved_view_list(user=user, list_name=list_name).filter(is_default=True).first()
-
-
 @transaction.atomic
 def saved_view_save(
     *, user: User, list_name: str, name: str, query: str, is_default: bool = False

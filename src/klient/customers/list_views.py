@@ -30,7 +30,6 @@ from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Role, SavedView, Tag, Team, User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor, Page
 from klient.core.saved_views import (
-    saved_view_default,
     saved_view_delete,
     saved_view_get,
     saved_view_list,
@@ -125,23 +124,36 @@ def _render_list(
     return render(request, template, context)
 
 
-def _saved_views_context(user: User, list_name: str, current_query: str) -> dict[str, Any]:
-    views = list(saved_view_list(user=user, list_name=list_name))
-    return {
-        "saved_views": views,
-        "current_view": next((view for view in views if view.query == current_query), None),
-        "list_name": list_name,
-    }
+class _SavedViews:
+    """The user's saved views of one list, read once per request and only when a part of the page
+    needs them (the "Show more" rows do not)."""
 
+    def __init__(self, user: User, list_name: str) -> None:
+        self.user = user
+        self.list_name = list_name
+        self._views: list[SavedView] | None = None
 
-def _open_default_view(request: HttpRequest, list_name: str) -> HttpResponse | None:
-    """A list opened without any filter opens the user's default view, if they chose one."""
-    if request.GET:
-        return None
-    default = saved_view_default(user=_user(request), list_name=list_name)
-    if default is None or not default.query:
-        return None
-    return redirect(f"{request.path}?{default.query}")
+    @property
+    def views(self) -> list[SavedView]:
+        if self._views is None:
+            self._views = list(saved_view_list(user=self.user, list_name=self.list_name))
+        return self._views
+
+    def context(self, current_query: str) -> dict[str, Any]:
+        return {
+            "saved_views": self.views,
+            "current_view": next((view for view in self.views if view.query == current_query), None),
+            "list_name": self.list_name,
+        }
+
+    def open_default(self, request: HttpRequest) -> HttpResponse | None:
+        """A list opened without any filter opens the user's default view, if they chose one."""
+        if request.GET:
+            return None
+        default = next((view for view in self.views if view.is_default), None)
+        if default is None or not default.query:
+            return None
+        return redirect(f"{request.path}?{default.query}")
 
 
 def _people() -> list[tuple[int, str, str]]:
@@ -157,10 +169,11 @@ def _people() -> list[tuple[int, str, str]]:
 @permission_required("customers.view_company", raise_exception=True)
 def company_list_view(request: HttpRequest) -> HttpResponse:
     """The company list: filters panel, sortable columns, keyset pages, saved views and bulk actions."""
-    default = _open_default_view(request, "companies")
+    user = _user(request)
+    saved_views = _SavedViews(user, "companies")
+    default = saved_views.open_default(request)
     if default is not None:
         return default
-    user = _user(request)
     company_filter = CompanyFilter.from_query(request.GET)
     queryset = company_filter.apply(company_list(user=user), username=user.username).only(*LIST_COLUMNS)
     page = _page(request, company_filter, queryset)
@@ -190,7 +203,7 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
                 tags=tags,
             ),
             **(_bulk_fields(people, tags) if context["can_change"] else {}),
-            **_saved_views_context(user, "companies", current_query),
+            **saved_views.context(current_query),
         }
     return _render_list(request, "customers/company_list.html", company_filter, context)
 
@@ -288,10 +301,11 @@ def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeStr
 @permission_required("customers.view_contact", raise_exception=True)
 def contact_list_view(request: HttpRequest) -> HttpResponse:
     """The contact list: filters panel, sortable name column, keyset pages and saved views."""
-    default = _open_default_view(request, "contacts")
+    user = _user(request)
+    saved_views = _SavedViews(user, "contacts")
+    default = saved_views.open_default(request)
     if default is not None:
         return default
-    user = _user(request)
     contact_filter = ContactFilter.from_query(request.GET)
     queryset = contact_filter.apply(
         Contact.objects.visible_to(user).select_related("company"), username=user.username
@@ -312,7 +326,7 @@ def contact_list_view(request: HttpRequest) -> HttpResponse:
             "filter_form": ContactFilterPanel(contact_filter),
             "company": company,
             "without_company": "?" + dataclasses.replace(contact_filter, company="").to_query(),
-            **_saved_views_context(user, "contacts", current_query),
+            **saved_views.context(current_query),
         }
     return _render_list(request, "customers/contact_list.html", contact_filter, context)
 
