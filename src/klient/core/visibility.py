@@ -73,7 +73,10 @@ def _principal_q(principal: User, prefix: str) -> Q | None:
     condition = Q(**{f"{prefix}owner": principal}) | Q(**{f"{prefix}id__in": on_account_team})
     if scope == Visibility.TEAM:
         team_ids = user_team_ids(principal)
-        condition |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner__team_id__in": team_ids})
+        # Owned by a member of the team: the owner's id among the members' (a subquery), not a join
+        # on the owner's team, which every company query (and each list branch) would then carry.
+        members = User.objects.filter(team_id__in=team_ids).values("pk")
+        condition |= Q(**{f"{prefix}team_id__in": team_ids}) | Q(**{f"{prefix}owner_id__in": members})
     return condition
 
 
