@@ -131,6 +131,37 @@ def test_rows_show_status_tags_last_contact_and_card_freshness(login, alice):
     assert ">never</span>" in never_row
 
 
+def test_a_row_is_written_exactly_with_every_text_escaped(login, make_user, north):
+    owner = make_user("eve", "account_manager", north, first_name='<i>Eve</i> "E"', last_name="O'Neil & Co")
+    north.name = "<North>"
+    north.save(update_fields=["name"])
+    with time_machine.travel(NOW, tick=False):
+        company = company_create(
+            actor=owner, name='<script>alert("x")</script> & Sons', country="PL", is_key_account=True
+        )
+        company_set_tags(company=company, names=["<b>VIP</b>"], actor=owner)
+        Company.objects.filter(pk=company.pk).update(last_contact_at=NOW - datetime.timedelta(days=2))
+        body = login(owner).get("/companies/").content.decode()
+    row = body.split(f'<tr data-company="{company.pk}">')[1].split("</tr>")[0]
+    version = Company.objects.get(pk=company.pk).version
+    assert row == (
+        f'<td class="select-cell"><input type="checkbox" name="selected" value="{company.pk}:{version}"'
+        f' aria-labelledby="company-{company.pk}"></td>'
+        f'<td data-name><a href="/companies/{company.pk}/" id="company-{company.pk}">'
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons</a>"
+        ' <span class="badge" title="Key account">Key</span></td>'
+        '<td data-status="prospect">Prospect</td>'
+        '<td class="wide-only">Poland</td>'
+        '<td class="wide-only">&lt;i&gt;Eve&lt;/i&gt; &quot;E&quot; O&#x27;Neil &amp; Co</td>'
+        '<td class="wide-only">&lt;North&gt;</td>'
+        '<td class="wide-only" data-tags><span class="badge">&lt;b&gt;VIP&lt;/b&gt;</span></td>'
+        '<td class="wide-only"><time datetime="2026-06-13T12:00:00+00:00">06/13/2026</time></td>'
+        '<td><span class="freshness freshness-never" data-freshness="never" title="Never reviewed">'
+        "Not reviewed</span></td>"
+        "<td>—</td>"
+    )
+
+
 def test_show_more_pages_through_55_companies_50_at_a_time(login, alice):
     Company.objects.bulk_create(
         Company(name=f"Company {index:02}", owner=alice, team=alice.team) for index in range(55)

@@ -8,6 +8,7 @@ rows alone on "Show more"; every page runs the same number of queries whatever i
 from __future__ import annotations
 
 import dataclasses
+from html import escape
 from typing import Any
 
 from django.contrib import messages
@@ -226,72 +227,61 @@ def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeStr
     """The list's rows as HTML, built in one pass (and one query for the tags).
 
     Like core.widgets.FastSelect, this is string building on purpose: resolving a dozen template
-    lookups per cell made the rows most of the page's time; built here, 50 rows take about a millisecond.
-    Every value is escaped by format_html.
+    lookups per cell made the rows most of the page's time, and format_html's checks of each value
+    still took 3 ms for 50 rows. Every text value goes through `escape` (html.escape, as Django's
+    escape does); numbers, ids and the markup written here need none.
     """
     tags: dict[int, list[str]] = {company.pk: [] for company in companies}
     tag_rows = Company.tags.through.objects.filter(company_id__in=tags).order_by("tag__name")
     for company_id, name in tag_rows.values_list("company_id", "tag__name") if tags else []:
         tags[company_id].append(name)
     now = timezone.now()
-    country_names = dict(countries)
-    status_labels = dict(CompanyStatus.choices)
+    country_names = {code: escape(str(name)) for code, name in countries}
+    status_labels = {value: escape(str(label)) for value, label in CompanyStatus.choices}
+    freshness_marks = {
+        freshness: (escape(str(FRESHNESS_LABELS[freshness])), escape(str(Freshness.SHORT_LABELS[freshness])))
+        for freshness in FRESHNESS_LABELS
+    }
     detail_url = reverse("customers:company_detail", args=[0]).removesuffix("0/")
-    key_badge = format_html(' <span class="badge" title="{}">{}</span>', _("Key account"), _("Key"))
-    never = format_html('<span class="muted">{}</span>', _("never"))
+    key_badge = f' <span class="badge" title="{escape(_("Key account"))}">{escape(_("Key"))}</span>'
+    never = f'<span class="muted">{escape(_("never"))}</span>'
     rows = []
     for company in companies:
+        pk = company.pk
         freshness = card_freshness(company.card_reviewed_at, now)
+        label, short = freshness_marks[freshness]
         contacted = company.last_contact_at
-        last_contact = (
-            format_html(
-                '<time datetime="{}">{}</time>',
-                localtime(contacted).isoformat(),
-                formats.date_format(localtime(contacted), "SHORT_DATE_FORMAT"),
+        if contacted:
+            local = localtime(contacted)
+            last_contact = (
+                f'<time datetime="{local.isoformat()}">'
+                f"{escape(formats.date_format(local, 'SHORT_DATE_FORMAT'))}</time>"
             )
-            if contacted
-            else never
-        )
-        terms = (
-            format_html(
-                "<td>{}</td>", "—" if company.payment_terms_days is None else company.payment_terms_days
+        else:
+            last_contact = never
+        terms = ""
+        if with_terms:
+            terms = (
+                f"<td>{'—' if company.payment_terms_days is None else int(company.payment_terms_days)}</td>"
             )
-            if with_terms
-            else ""
-        )
+        tag_badges = " ".join(f'<span class="badge">{escape(name)}</span>' for name in tags[pk])
+        status = escape(company.status)
         rows.append(
-            format_html(
-                '<tr data-company="{pk}">'
-                '<td class="select-cell"><input type="checkbox" name="selected" value="{pk}:{version}"'
-                ' aria-labelledby="company-{pk}"></td>'
-                '<td data-name><a href="{url}" id="company-{pk}">{name}</a>{key}</td>'
-                '<td data-status="{status}">{status_label}</td>'
-                '<td class="wide-only">{country}</td>'
-                '<td class="wide-only">{owner}</td>'
-                '<td class="wide-only">{team}</td>'
-                '<td class="wide-only" data-tags>{tags}</td>'
-                '<td class="wide-only">{last_contact}</td>'
-                '<td><span class="freshness freshness-{freshness}" data-freshness="{freshness}"'
-                ' title="{freshness_label}">{freshness_short}</span></td>'
-                "{terms}</tr>",
-                pk=company.pk,
-                version=company.version,
-                url=f"{detail_url}{company.pk}/",
-                name=company.name,
-                key=key_badge if company.is_key_account else "",
-                status=company.status,
-                status_label=status_labels.get(company.status, company.status),
-                country=country_names.get(str(company.country), ""),
-                owner=str(company.owner) if company.owner else "—",
-                team=company.team.name if company.team else "—",
-                tags=format_html_join(
-                    " ", '<span class="badge">{}</span>', ((name,) for name in tags[company.pk])
-                ),
-                last_contact=last_contact,
-                freshness=freshness,
-                freshness_label=FRESHNESS_LABELS[freshness],
-                freshness_short=Freshness.SHORT_LABELS[freshness],
-                terms=terms,
+            SafeString(
+                f'<tr data-company="{pk}">'
+                f'<td class="select-cell"><input type="checkbox" name="selected" value="{pk}:{int(company.version)}"'
+                f' aria-labelledby="company-{pk}"></td>'
+                f'<td data-name><a href="{detail_url}{pk}/" id="company-{pk}">{escape(company.name)}</a>'
+                f"{key_badge if company.is_key_account else ''}</td>"
+                f'<td data-status="{status}">{status_labels.get(company.status, status)}</td>'
+                f'<td class="wide-only">{country_names.get(str(company.country), "")}</td>'
+                f'<td class="wide-only">{escape(str(company.owner)) if company.owner else "—"}</td>'
+                f'<td class="wide-only">{escape(company.team.name) if company.team else "—"}</td>'
+                f'<td class="wide-only" data-tags>{tag_badges}</td>'
+                f'<td class="wide-only">{last_contact}</td>'
+                f'<td><span class="freshness freshness-{freshness}" data-freshness="{freshness}"'
+                f' title="{label}">{short}</span></td>'
+                f"{terms}</tr>"
             )
         )
     return rows
