@@ -96,15 +96,67 @@ def _by_visibility_branches(queryset: QuerySet[M], count: int) -> QuerySet[M]:
         return queryset
     parts: list[str] = []
     params: list[Any] = []
+    probes = _Probes(queryset, count)
     for branch in branches:
-        probe = queryset.filter(branch).values_list("pk", flat=True)[:count]
-        sql, probe_params = probe.query.get_compiler(using=queryset.db).as_sql()
+        sql, probe_params = probes.sql(branch)
         # Each probe as a subquery of its own: SQLite allows no LIMIT in the parts of a UNION.
         parts.append(f"SELECT * FROM ({sql}) AS branch_{len(parts)}")  # noqa: S608 - the ORM's SQL
         params.extend(probe_params)
     # One query in all: the probes are an uncorrelated subquery of the page's query, which the databases
     # run first (it is small) before looking the rows up by id. Every value is a parameter.
     return queryset.filter(pk__in=RawSQL(" UNION ALL ".join(parts), params))  # noqa: S611
+
+
+# A value no id takes: it marks where a branch's own value goes in a probe compiled once.
+_PLACEHOLDER = -(2**62) - 7
+
+
+class _Probes:
+    """The SQL of each branch's probe: the first `count` ids of the queryset within the branch.
+
+    Branches that only differ in the value of one column (one per owner, one per team) share one
+    compilation: the ORM compiles the probe once with a placeholder value, and each branch takes that
+    SQL with its own value in the placeholder's parameter. Compiling a probe per branch through the
+    ORM took a sales manager's list 5 ms.
+    """
+
+    def __init__(self, queryset: QuerySet[Any], count: int) -> None:
+        self.queryset = queryset
+        self.count = count
+        self.compiled: dict[str, tuple[str, list[Any], int] | None] = {}
+
+    def _compile(self, branch: Q) -> tuple[str, list[Any]]:
+        probe = self.queryset.filter(branch).values_list("pk", flat=True)[: self.count]
+        sql, params = probe.query.get_compiler(using=self.queryset.db).as_sql()
+        return sql, list(params)
+
+    def sql(self, branch: Q) -> tuple[str, list[Any]]:
+        column = _single_value_column(branch)
+        if column is None:
+            return self._compile(branch)
+        if column not in self.compiled:
+            sql, params = self._compile(Q(**{column: _PLACEHOLDER}))
+            places = [index for index, value in enumerate(params) if value == _PLACEHOLDER]
+            self.compiled[column] = (sql, params, places[0]) if len(places) == 1 else None
+        template = self.compiled[column]
+        if template is None:
+            return self._compile(branch)
+        sql, params, place = template
+        params = params.copy()
+        child = branch.children[0]
+        assert isinstance(child, tuple)
+        params[place] = child[1]
+        return sql, params
+
+
+def _single_value_column(branch: Q) -> str | None:
+    """The column of a branch that is one equality to an integer (`Q(owner_id=5)`), else None."""
+    if branch.negated or len(branch.children) != 1 or not isinstance(branch.children[0], tuple):
+        return None
+    column, value = branch.children[0]
+    if "__" in column or type(value) is not int:
+        return None
+    return str(column)
 
 
 def _concrete_field(model: type[Model], name: str) -> Field[Any, Any]:
