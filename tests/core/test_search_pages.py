@@ -156,3 +156,44 @@ def test_a_common_word_page_runs_a_fixed_number_of_queries(base, monkeypatch):
     # ids (one query for all terms), the walk (which finds the page's ids with 1,000 rows to go, and not
     # with one: then the matches are sorted, one query more), then the page.
     assert counts == ([2, 2] if connection.vendor == "sqlite" else [5, 4])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("common_matches", [0, 1000], ids=["related-too-many-to-list", "related-listed"])
+def test_a_walk_finds_rows_by_their_related_words_before_rows_by_their_own(
+    alice, monkeypatch, common_matches
+):
+    """Rows matched only through related records come first in the order, and the rows matched by their
+    own words would fill the page without them: the walk must see both kinds, whether the related ids are
+    listed or (too many to list) looked up row by row."""
+    monkeypatch.setattr(search, "COMMON_MATCHES", common_matches)
+    monkeypatch.setattr(search, "WALK_ROWS", 1000)
+    firm = company_create(actor=alice, name="A Firm")
+    contact_create(actor=alice, company=firm, first_name="Jan", last_name="Kowalski")
+    for name in ["B Kowalski", "C Kowalski", "D Kowalski"]:
+        company_create(actor=alice, name=name)
+    bau = company_create(actor=alice, name="Kowalski Bau")
+    contact_create(actor=alice, company=bau, first_name="Ewa", last_name="Adamska")
+    other = company_create(actor=alice, name="Other")
+    for first_name in ["Bartosz", "Cezary", "Dawid"]:
+        contact_create(actor=alice, company=other, first_name=first_name, last_name="Kowalski")
+
+    companies = search_companies(Company.objects.all(), "kowalski")
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_paginate(companies, ordering=["name", "id"], cursor=None, limit=2)
+    contacts = search_contacts(Contact.objects.select_related("company"), "kowalski")
+    contact_page = keyset_paginate(contacts, ordering=["last_name", "first_name", "id"], cursor=None, limit=2)
+
+    assert [company.name for company in page.items] == ["A Firm", "B Kowalski"]
+    assert [(contact.last_name, contact.first_name) for contact in contact_page.items] == [
+        ("Adamska", "Ewa"),
+        ("Kowalski", "Bartosz"),
+    ]
+    assert pages(companies, ["name", "id"]) == expected(companies, ["name", "id"])
+    assert pages(contacts, ["last_name", "first_name", "id"]) == expected(
+        contacts, ["last_name", "first_name", "id"]
+    )
+    if connection.vendor == "postgresql" and common_matches == 0:
+        # The related ids, the walk (which found the page), the page (the longest word's first matches
+        # were read when the search was made).
+        assert len(queries.captured_queries) == 3
