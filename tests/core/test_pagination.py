@@ -3,7 +3,8 @@
 import datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -118,3 +119,29 @@ def test_a_cursor_with_values_of_the_wrong_type_is_refused():
             cursor=encode_cursor(["soon", "x"]),
             limit=5,
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("ordering", "bound"), [(["name", "id"], ">"), (["-name", "-id"], "<")])
+def test_a_deep_page_starts_its_index_range_at_the_cursor(ordering, bound):
+    """The page after a cursor is an index range from the cursor's first value on: the databases do not
+    read (and drop) the rows before it."""
+    Company.objects.bulk_create(Company(name=f"C{index:04}") for index in range(400))
+    deep = Company.objects.order_by(*ordering)[200]
+    cursor = encode_cursor([deep.name, deep.pk])
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_paginate(Company.objects.all(), ordering=ordering, cursor=cursor, limit=5)
+    assert [company.name for company in page.items] == [
+        f"C{index:04}" for index in (range(201, 206) if bound == ">" else range(198, 193, -1))
+    ]
+    (query,) = queries.captured_queries
+    with connection.cursor() as database:
+        if connection.vendor == "sqlite":
+            database.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+            plan = " ".join(str(row[-1]) for row in database.fetchall())
+            assert f"(name{bound}?)" in plan
+        else:
+            database.execute("SET LOCAL enable_seqscan = off")
+            database.execute(f"EXPLAIN {query['sql']}")
+            plan = " ".join(row[0] for row in database.fetchall())
+            assert f"Index Cond: ((name)::text {bound}= " in plan, plan
