@@ -243,8 +243,9 @@ def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeStr
         for freshness in FRESHNESS_LABELS
     }
     detail_url = reverse("customers:company_detail", args=[0]).removesuffix("0/")
-    key_badge = f' <span class="badge" title="{escape(_("Key account"))}">{escape(_("Key"))}</span>'
-    never = f'<span class="muted">{escape(_("never"))}</span>'
+    key_title, key_label, never_label = escape(_("Key account")), escape(_("Key")), escape(_("never"))
+    key_badge = f' <span class="badge" title="{key_title}">{key_label}</span>'
+    never = f'<span class="muted">{never_label}</span>'
     rows = []
     for company in companies:
         pk = company.pk
