@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     # Ours come last so that post_migrate finds every permission already created.
     "klient.core",
     "klient.customers",
+    "klient.activities",
 ]
 
 MIDDLEWARE = [

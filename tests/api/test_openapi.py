@@ -53,6 +53,12 @@ def test_schemathesis_loads_every_operation(document):
         "PATCH /api/v1/contacts/{contact_id}",
         "DELETE /api/v1/contacts/{contact_id}",
         "GET /api/v1/contacts/{contact_id}/history",
+        "GET /api/v1/activities",
+        "POST /api/v1/activities",
+        "GET /api/v1/activities/{activity_id}",
+        "PATCH /api/v1/activities/{activity_id}",
+        "DELETE /api/v1/activities/{activity_id}",
+        "GET /api/v1/activities/{activity_id}/history",
         "POST /api/v1/companies/{company_id}/merge",
         "POST /api/v1/contacts/{contact_id}/merge",
     }

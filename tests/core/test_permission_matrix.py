@@ -31,6 +31,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
+from klient.activities.models import Activity
+from klient.activities.services import activity_create
 from klient.api.main import api as ninja_api
 from klient.core.models import ApiToken, Attachment, AuditEntry, Delegation, Note, Role, SavedView, Team, User
 from klient.core.services import (
@@ -302,7 +304,7 @@ UI_VIEWS: dict[str, Spec] = {
         # Account managers have no delete permission: the permission is checked before visibility.
         everyone(
             # The account team goes with the company.
-            redirect("/companies/", changes=("companies", "account_team", "contacts", "audit")),
+            redirect("/companies/", changes=("companies", "account_team", "contacts", "activities", "audit")),
             wrong_role=FORBIDDEN,
             other_team=FORBIDDEN,
             owner=FORBIDDEN,
@@ -526,7 +528,7 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/companies/{company}",
         # Visibility first (404), then the delete permission, which account managers lack (403).
         api_everyone(
-            ok(status=204, changes=("companies", "account_team", "contacts", "audit")),
+            ok(status=204, changes=("companies", "account_team", "contacts", "activities", "audit")),
             wrong_role=FORBIDDEN,
             other_team=HIDDEN,
             owner=FORBIDDEN,
@@ -638,6 +640,49 @@ API_OPERATIONS: dict[str, Spec] = {
         ),
         wrong_role="sam",
         data={"drop": "{contact_duplicate}"},
+    ),
+    "GET /api/v1/activities": Spec(
+        "get",
+        "/api/v1/activities",
+        api_everyone(ok('"subject": "Kick-off"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "POST /api/v1/activities": Spec(
+        "post",
+        "/api/v1/activities",
+        api_everyone(
+            ok('"subject": "Call"', status=201, changes=("activities", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        data={"kind": "note", "company": "{company}", "subject": "Call"},
+        not_found_errors=[{"field": "company", "message": "No company with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/activities/{activity_id}": Spec(
+        "get",
+        "/api/v1/activities/{activity}",
+        api_everyone(ok('"subject": "Kick-off"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "PATCH /api/v1/activities/{activity_id}": Spec(
+        "patch",
+        "/api/v1/activities/{activity}",
+        api_everyone(
+            ok('"subject": "Kick-off 2"', changes=("activities", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        data={"version": 1, "subject": "Kick-off 2"},
+    ),
+    "DELETE /api/v1/activities/{activity_id}": Spec(
+        "delete",
+        "/api/v1/activities/{activity}",
+        api_everyone(
+            ok(status=204, changes=("activities", "audit")), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+    ),
+    "GET /api/v1/activities/{activity_id}/history": Spec(
+        "get",
+        "/api/v1/activities/{activity}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
 }
 
@@ -776,6 +821,7 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
                 "errors": [{"row": 3, "field": "email", "message": "Enter a valid email address."}],
             },
         )
+        activity = activity_create(actor=users["alice"], company=company, kind="note", subject="Kick-off")
         today = timezone.localdate()
         delegation = delegation_create(
             absent_user=users["alice"],
@@ -794,6 +840,7 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "file": offer.pk,
             "import_job": import_job.pk,
             "delegation": delegation.pk,
+            "activity": activity.pk,
             "bob": users["bob"].pk,
             "tom": users["tom"].pk,
         }
@@ -846,6 +893,7 @@ def db_state() -> dict[str, Any]:
             SavedView.objects.order_by("pk").values_list("pk", "user_id", "name", "query", "is_default")
         ),
         "users": list(User.objects.order_by("pk").values_list("username", "language", "timezone")),
+        "activities": list(Activity.objects.order_by("pk").values_list("pk", "subject", "version")),
     }
 
 

@@ -131,6 +131,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _add_routers() -> None:
+    from klient.activities.api import router as activities_router
     from klient.core.api import router as core_router
     from klient.customers.api import router as customers_router
     from klient.customers.contacts_api import router as contacts_router
@@ -138,6 +139,7 @@ def _add_routers() -> None:
     api.add_router("/", core_router)
     api.add_router("/companies", customers_router)
     api.add_router("/contacts", contacts_router)
+    api.add_router("/activities", activities_router)
 
 
 _add_routers()

@@ -18,6 +18,13 @@ COMPANY_WRITE = [
     "core.add_attachment",
     "core.add_tag",
 ]
+ACTIVITY_WRITE = [
+    "activities.view_activity",
+    "activities.add_activity",
+    "activities.change_activity",
+    "activities.delete_activity",
+]
+ACTIVITY_READ = ["activities.view_activity"]
 COMMERCIAL = ["customers.view_commercial_terms"]
 AUDIT = ["core.view_auditentry"]
 TEAM_ADMIN = ["core.view_delegation", "core.add_delegation", "core.change_delegation"]
@@ -25,16 +32,23 @@ TEAM_ADMIN = ["core.view_delegation", "core.add_delegation", "core.change_delega
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [],  # administrators are superusers
-    Role.SALES_MANAGER: [*COMPANY_WRITE, "customers.delete_company", *COMMERCIAL, *AUDIT, *TEAM_ADMIN],
-    Role.ACCOUNT_MANAGER: [*COMPANY_WRITE, *COMMERCIAL, *AUDIT],
-    Role.TELESALES: [*COMPANY_WRITE, *AUDIT],
-    Role.SALES_CONSULTANT: [*COMPANY_WRITE, *AUDIT],
-    Role.PRESALES: [*COMPANY_WRITE, *AUDIT],
-    Role.SERVICE_AGENT: [*COMPANY_READ, *SERVICE_WRITE],
-    Role.SERVICE_MANAGER: [*COMPANY_READ, *SERVICE_WRITE, *AUDIT, *TEAM_ADMIN],
-    Role.FINANCE: [*COMPANY_READ, *COMMERCIAL, *AUDIT],
-    Role.LOGISTICS: [*COMPANY_READ],
-    Role.READ_ONLY: [*COMPANY_READ],
+    Role.SALES_MANAGER: [
+        *COMPANY_WRITE,
+        "customers.delete_company",
+        *ACTIVITY_WRITE,
+        *COMMERCIAL,
+        *AUDIT,
+        *TEAM_ADMIN,
+    ],
+    Role.ACCOUNT_MANAGER: [*COMPANY_WRITE, *ACTIVITY_WRITE, *COMMERCIAL, *AUDIT],
+    Role.TELESALES: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
+    Role.SALES_CONSULTANT: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
+    Role.PRESALES: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
+    Role.SERVICE_AGENT: [*COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
+    Role.SERVICE_MANAGER: [*COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE, *AUDIT, *TEAM_ADMIN],
+    Role.FINANCE: [*COMPANY_READ, *ACTIVITY_READ, *COMMERCIAL, *AUDIT],
+    Role.LOGISTICS: [*COMPANY_READ, *ACTIVITY_READ],
+    Role.READ_ONLY: [*COMPANY_READ, *ACTIVITY_READ],
     Role.PORTAL: [],
 }
 

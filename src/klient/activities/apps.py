@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "klient.activities"
+    label = "activities"
+    verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from klient.activities.timeline import register
+
+        register()

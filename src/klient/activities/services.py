@@ -1,0 +1,200 @@
+"""State changes of activities: each writes its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klient.activities.models import Activity, ActivityKind, CallOutcome
+from klient.core.audit import AuditAction, audit_log, diff, removed, snapshot
+from klient.core.exceptions import NotAllowed, VersionConflict
+from klient.core.models import Role, User
+from klient.customers.models import Company, Contact
+from klient.customers.selectors import company_on_behalf_of
+
+# The fields a caller sets; `company` only on creation (an activity stays with its company).
+EDITABLE_FIELDS = {
+    "kind",
+    "contact",
+    "direction",
+    "subject",
+    "notes",
+    "owner",
+    "due_at",
+    "done_at",
+    "duration",
+    "outcome",
+    "outcome_reason",
+}
+DIRECTED_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL}
+SUBJECT_MAX_LENGTH = Activity._meta.get_field("subject").max_length or 200
+
+
+def call_outcome_get(code: str) -> CallOutcome:
+    """The active outcome of this code; a ValidationError naming `outcome` otherwise."""
+    outcome = CallOutcome.objects.filter(code=code, is_active=True).first()
+    if outcome is None:
+        raise ValidationError({"outcome": _("No call outcome “%(code)s”.") % {"code": code}})
+    return outcome
+
+
+def _apply(activity: Activity, data: dict[str, Any]) -> None:
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    for name, value in data.items():
+        if name == "outcome" and isinstance(value, str):
+            value = call_outcome_get(value)
+        if isinstance(value, str) and name != "notes":
+            value = value.strip()
+        setattr(activity, name, value)
+
+
+def _check(activity: Activity, actor: User) -> None:
+    """Every rule of a stored activity, each error naming its field."""
+    errors: dict[str, str] = {}
+    if activity.kind not in ActivityKind.values:
+        errors["kind"] = _("Unknown kind of activity.")
+    if not activity.subject:
+        errors["subject"] = _("Give the activity a subject.")
+    elif len(activity.subject) > SUBJECT_MAX_LENGTH:
+        errors["subject"] = _("At most %(count)d characters.") % {"count": SUBJECT_MAX_LENGTH}
+    if activity.contact is not None and activity.contact.company_id != activity.company_id:
+        errors["contact"] = _("The contact works at another company.")
+    if activity.direction and activity.kind not in DIRECTED_KINDS:
+        errors["direction"] = _("Only calls and emails have a direction.")
+    owner = activity.owner
+    if not owner.is_active or owner.role == Role.PORTAL:
+        errors["owner"] = _("Activities belong to active staff.")
+    if activity.outcome is not None and activity.kind != ActivityKind.CALL:
+        errors["outcome"] = _("Only calls have an outcome.")
+    elif activity.outcome is not None and activity.outcome.needs_reason and not activity.outcome_reason:
+        errors["outcome_reason"] = _("Say why (this outcome needs a reason).")
+    if activity.outcome_reason and activity.outcome is None:
+        errors["outcome_reason"] = _("A reason goes with an outcome.")
+    if activity.outcome is not None and activity.done_at is None:
+        errors["done_at"] = _("A call with an outcome has been made: give the time it was done.")
+    if activity.due_at is None and activity.done_at is None and activity.kind == ActivityKind.TASK:
+        errors["due_at"] = _("A task needs a due time (or the time it was done).")
+    for name in ("due_at", "done_at"):
+        value = getattr(activity, name)
+        if value is not None and timezone.is_naive(value):
+            errors[name] = _("Give the time with its time zone.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _timeline_time(activity: Activity) -> datetime.datetime:
+    return activity.done_at or activity.due_at or activity.created_at
+
+
+def _visible_company(actor: User, company: Company) -> None:
+    if not Company.objects.visible_to(actor).filter(pk=company.pk).exists():
+        raise Company.DoesNotExist
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor: User,
+    company: Company,
+    next_step: dict[str, Any] | None = None,
+    follows: Activity | None = None,
+    **data: Any,
+) -> Activity:
+    """Record an activity with a company the actor sees; owned by the actor unless `owner` is given.
+    `next_step` ({"subject", "due_at", and optionally "kind", "notes"}) creates the follow-up in the same
+    transaction, owned by the same user, with the same contact."""
+    if not actor.has_perm("activities.add_activity"):
+        raise NotAllowed(_("You may not record activities."))
+    _visible_company(actor, company)
+    activity = Activity(company=company, owner=actor, follows=follows)
+    _apply(activity, data)
+    activity.at = _timeline_time(activity)
+    _check(activity, actor)
+    activity.save()
+    audit_log(
+        instance=activity,
+        action=AuditAction.CREATE,
+        actor=actor,
+        on_behalf_of=company_on_behalf_of(actor=actor, company=company, permission="activities.add_activity"),
+        changes=diff({}, snapshot(activity, Activity.AUDITED_FIELDS)),
+    )
+    if next_step:
+        step = {"kind": ActivityKind.TASK, "contact": activity.contact, "owner": activity.owner, **next_step}
+        try:
+            activity_create(actor=actor, company=company, follows=activity, **step)
+        except ValidationError as error:
+            raise ValidationError(
+                {f"next_step.{name}": messages for name, messages in error.message_dict.items()}
+            ) from None
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, actor: User, version: int, **data: Any) -> Activity:
+    """Change an activity; refused with VersionConflict if `version` is stale."""
+    if not actor.has_perm("activities.change_activity"):
+        raise NotAllowed(_("You may not change activities."))
+    current = (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("company", "contact", "owner", "outcome")
+        .get(pk=activity.pk)
+    )
+    if current.version != version:
+        raise VersionConflict(current.version)
+    before = snapshot(current, Activity.AUDITED_FIELDS)
+    _apply(current, data)
+    current.at = _timeline_time(current)
+    _check(current, actor)
+    changes = diff(before, snapshot(current, Activity.AUDITED_FIELDS))
+    if not changes:
+        return current
+    current.updated_at = timezone.now()
+    current.version = version + 1
+    current.save()
+    audit_log(
+        instance=current,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        on_behalf_of=company_on_behalf_of(
+            actor=actor, company=current.company, permission="activities.change_activity"
+        ),
+        changes=changes,
+    )
+    return current
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, actor: User, version: int | None = None) -> None:
+    """Delete an activity; the audit entry keeps its last values. Its next steps stay, without the link."""
+    if not actor.has_perm("activities.delete_activity"):
+        raise NotAllowed(_("You may not delete activities."))
+    current = Activity.objects.select_for_update(of=("self",)).select_related("company").get(pk=activity.pk)
+    if version is not None and current.version != version:
+        raise VersionConflict(current.version)
+    audit_log(
+        instance=current,
+        action=AuditAction.DELETE,
+        actor=actor,
+        on_behalf_of=company_on_behalf_of(
+            actor=actor, company=current.company, permission="activities.delete_activity"
+        ),
+        changes=removed(snapshot(current, Activity.AUDITED_FIELDS)),
+    )
+    current.delete()
+
+
+def contact_of(company: Company, contact_id: int | None) -> Contact | None:
+    """The company's contact of this id (None for None); a ValidationError naming `contact` otherwise."""
+    if contact_id is None:
+        return None
+    contact = Contact.objects.filter(pk=contact_id, company=company).first()
+    if contact is None:
+        raise ValidationError({"contact": _("The contact works at another company.")})
+    return contact
