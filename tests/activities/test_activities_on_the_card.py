@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from klient.activities.models import Activity
 from klient.activities.services import activity_create
@@ -54,3 +55,26 @@ def test_a_merge_moves_the_dropped_companys_activities(alice, mike):
 
     moved = Activity.objects.get(pk=activity.pk)
     assert (moved.company_id, moved.version) == (keep.pk, 2)
+
+
+def test_administrators_rename_and_retire_outcomes_in_the_admin_but_delete_none(login, root, alice):
+    from klient.activities.models import CallOutcome
+
+    client = login(root)
+    busy = CallOutcome.objects.get(code="busy")
+    listing = client.get("/admin/activities/calloutcome/").content.decode()
+    assert "Wrong number" in listing
+    response = client.post(
+        f"/admin/activities/calloutcome/{busy.pk}/change/",
+        {"code": "busy", "name": "Line engaged", "needs_reason": "", "is_active": "", "position": "20"},
+    )
+    assert response.status_code == 302
+    busy.refresh_from_db()
+    assert (busy.label, busy.is_active) == ("Line engaged", False)
+    assert client.post(f"/admin/activities/calloutcome/{busy.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert CallOutcome.objects.filter(pk=busy.pk).exists()
+    acme = company_create(actor=alice, name="Acme")
+    with pytest.raises(ValidationError) as refused:
+        activity_create(actor=alice, company=acme, kind="call", subject="x", done_at=DONE, outcome="busy")
+    assert refused.value.message_dict == {"outcome": ["No call outcome “busy”."]}
+    assert not Activity.objects.exists()
