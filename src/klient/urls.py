@@ -11,6 +11,7 @@ admin.site.site_title = "Klient"
 urlpatterns = [
     path("", include("klient.core.urls")),
     path("companies/", include("klient.customers.urls")),
+    path("activities/", include("klient.activities.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -318,3 +318,33 @@ def test_a_period_day_must_be_an_iso_date(api, alice, value):
     assert response.json()["errors"] == [
         {"field": "start", "message": "Value error, Enter a date in ISO 8601 form, e.g. 2026-03-01."}
     ]
+
+
+def test_done_contact_moves_the_companys_last_contact_forwards_only(api, alice, acme):
+    client = api(alice)
+    client.post(
+        "/activities", {"kind": "note", "company": acme.pk, "subject": "x", "done_at": "2026-03-09T10:00:00Z"}
+    )
+    client.post(
+        "/activities", {"kind": "task", "company": acme.pk, "subject": "x", "done_at": "2026-03-09T10:00:00Z"}
+    )
+    acme.refresh_from_db()
+    assert acme.last_contact_at is None  # notes and tasks are not contact with the customer
+    client.post(
+        "/activities",
+        {"kind": "visit", "company": acme.pk, "subject": "x", "done_at": "2026-03-05T10:00:00Z"},
+    )
+    client.post(
+        "/activities", {"kind": "call", "company": acme.pk, "subject": "x", "done_at": "2026-03-01T10:00:00Z"}
+    )
+    acme.refresh_from_db()
+    assert acme.last_contact_at == datetime.datetime(2026, 3, 5, 10, tzinfo=datetime.UTC)
+    meeting = client.post(
+        "/activities",
+        {"kind": "meeting", "company": acme.pk, "subject": "x", "due_at": "2026-03-07T10:00:00Z"},
+    ).json()
+    acme.refresh_from_db()
+    assert acme.last_contact_at == datetime.datetime(2026, 3, 5, 10, tzinfo=datetime.UTC)  # not held yet
+    client.patch(f"/activities/{meeting['id']}", {"version": 1, "done_at": "2026-03-07T11:00:00Z"})
+    acme.refresh_from_db()
+    assert acme.last_contact_at == datetime.datetime(2026, 3, 7, 11, tzinfo=datetime.UTC)

@@ -364,6 +364,16 @@ UI_VIEWS: dict[str, Spec] = {
         ),
         data={"text": "Called about the order"},
     ),
+    "activities:call_log": Spec(
+        "post",
+        "/activities/calls/{company}/",
+        everyone(
+            redirect("/companies/{company}/#timeline", changes=("activities", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        data={"outcome": "reached", "direction": "outbound", "subject": "Called about the order"},
+    ),
     "customers:company_file_upload": Spec(
         "post",
         "/companies/{company}/files/",

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,8 @@ EDITABLE_FIELDS = {
     "outcome_reason",
 }
 DIRECTED_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL}
+# Done activities of these kinds are contact with the customer: they move the company's last contact.
+CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.VISIT}
 SUBJECT_MAX_LENGTH = Activity._meta.get_field("subject").max_length or 200
 
 
@@ -93,6 +96,16 @@ def _timeline_time(activity: Activity) -> datetime.datetime:
     return activity.done_at or activity.due_at or activity.created_at
 
 
+def _record_contact(activity: Activity) -> None:
+    """A done call, email, meeting or visit moves the company's last contact forwards (never back)."""
+    done_at = activity.done_at
+    if done_at is None or activity.kind not in CONTACT_KINDS:
+        return
+    Company.objects.filter(pk=activity.company_id).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=done_at)
+    ).update(last_contact_at=done_at)
+
+
 def _visible_company(actor: User, company: Company) -> None:
     if not Company.objects.visible_to(actor).filter(pk=company.pk).exists():
         raise Company.DoesNotExist
@@ -118,6 +131,7 @@ def activity_create(
     activity.at = _timeline_time(activity)
     _check(activity, actor)
     activity.save()
+    _record_contact(activity)
     audit_log(
         instance=activity,
         action=AuditAction.CREATE,
@@ -158,6 +172,7 @@ def activity_update(*, activity: Activity, actor: User, version: int, **data: An
     current.updated_at = timezone.now()
     current.version = version + 1
     current.save()
+    _record_contact(current)
     audit_log(
         instance=current,
         action=AuditAction.UPDATE,

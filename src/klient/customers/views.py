@@ -25,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from klient.activities.forms import CallLogForm
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Attachment, User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor
@@ -374,6 +375,7 @@ def card_context(
         timeline = timeline_page(company=company, viewer=user, cursor=None)
     except InvalidCursor:  # pragma: no cover - no cursor here
         raise Http404 from None
+    can_log_call = user.has_perm("activities.add_activity")
     return {
         "company": company,
         "freshness": card_freshness(company.card_reviewed_at),
@@ -392,6 +394,8 @@ def card_context(
         "can_add_contact": user.has_perm("customers.add_contact"),
         "can_add_note": user.has_perm("core.add_note"),
         "can_upload": user.has_perm("core.add_attachment"),
+        "can_log_call": can_log_call,
+        "call_form": CallLogForm(company=company, user=user) if can_log_call else None,
         "account_team": account_team_list(company=company),
         "account_team_form": AccountTeamForm(),
         "note_form": note_form or NoteForm(),

@@ -59,4 +59,50 @@
     const open = nav.classList.toggle("open");
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
+
+  // Logging a call on the client card: "c" (or the Log call button) opens the form with the outcome
+  // focused; Enter on the outcome saves. A timer runs from the opening and is sent as the duration.
+  function openCallForm() {
+    const details = document.getElementById("call-form");
+    if (!details) return false;
+    details.open = true;
+    const outcome = details.querySelector("[data-call-outcome]");
+    if (outcome) outcome.focus();
+    return true;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "c" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(event.target)) {
+      if (openCallForm()) event.preventDefault();
+    }
+    const target = event.target;
+    if (event.key === "Enter" && target instanceof HTMLSelectElement && target.hasAttribute("data-call-outcome") && target.form) {
+      event.preventDefault();
+      target.form.requestSubmit();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const link = event.target instanceof Element ? event.target.closest("[data-open-call-form]") : null;
+    if (link && openCallForm()) event.preventDefault();
+  });
+  let callStarted = null;
+  let callTicker = null;
+  document.addEventListener("toggle", function (event) {
+    const details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || details.id !== "call-form") return;
+    const shown = details.querySelector("[data-call-timer]");
+    if (details.open && callStarted === null) {
+      callStarted = Date.now();
+      callTicker = window.setInterval(function () {
+        const seconds = Math.floor((Date.now() - callStarted) / 1000);
+        if (shown) shown.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      }, 1000);
+    }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-call-log") || callStarted === null) return;
+    const duration = form.querySelector('input[name="duration"]');
+    if (duration && !duration.value) duration.value = String(Math.round((Date.now() - callStarted) / 1000));
+    if (callTicker !== null) window.clearInterval(callTicker);
+  });
 })();
