@@ -65,6 +65,8 @@ def test_a_call_with_its_next_step_is_recorded_and_read_back_exactly(api, alice,
         "outcome": "offer_made",
         "outcome_reason": "",
         "follows": None,
+        "repeat": "",
+        "repeat_every": 1,
         "version": 1,
         "created_at": "2026-03-02T12:00:00Z",
         "updated_at": "2026-03-02T12:00:00Z",
@@ -348,3 +350,78 @@ def test_done_contact_moves_the_companys_last_contact_forwards_only(api, alice, 
     client.patch(f"/activities/{meeting['id']}", {"version": 1, "done_at": "2026-03-07T11:00:00Z"})
     acme.refresh_from_db()
     assert acme.last_contact_at == datetime.datetime(2026, 3, 7, 11, tzinfo=datetime.UTC)
+
+
+def test_a_recurring_task_done_comes_back_at_the_same_time_on_the_owners_clock(api, alice, acme):
+    alice.timezone = "Europe/Warsaw"
+    alice.save(update_fields=["timezone"])
+    client = api(alice)
+    weekly = client.post(
+        "/activities",
+        {
+            "kind": "task",
+            "company": acme.pk,
+            "subject": "Weekly stock check",
+            "due_at": "2026-03-23T09:00:00+01:00",  # a Monday, 09:00 in Warsaw in winter time
+            "repeat": "weekly",
+        },
+    ).json()
+    assert (weekly["repeat"], weekly["repeat_every"]) == ("weekly", 1)
+
+    client.patch(f"/activities/{weekly['id']}", {"version": 1, "done_at": "2026-03-23T09:30:00+01:00"})
+    client.patch(f"/activities/{weekly['id']}", {"version": 2, "done_at": None})
+    client.patch(f"/activities/{weekly['id']}", {"version": 3, "done_at": "2026-03-23T09:40:00+01:00"})
+
+    (following,) = Activity.objects.filter(follows_id=weekly["id"])
+    # Summer time began on the 29th: still 09:00 in Warsaw, an hour earlier in UTC.
+    assert following.due_at == datetime.datetime(2026, 3, 30, 7, 0, tzinfo=datetime.UTC)
+    assert (following.subject, following.repeat, following.done_at, following.owner) == (
+        "Weekly stock check",
+        "weekly",
+        None,
+        alice,
+    )
+
+
+@pytest.mark.parametrize(
+    ("repeat", "every", "due", "expected"),
+    [
+        ("monthly", 1, "2026-01-31T10:00:00Z", datetime.datetime(2026, 2, 28, 10, tzinfo=datetime.UTC)),
+        ("monthly", 3, "2026-11-30T10:00:00Z", datetime.datetime(2027, 2, 28, 10, tzinfo=datetime.UTC)),
+        ("daily", 2, "2026-12-31T10:00:00Z", datetime.datetime(2027, 1, 2, 10, tzinfo=datetime.UTC)),
+        ("yearly", 1, "2028-02-29T10:00:00Z", datetime.datetime(2029, 2, 28, 10, tzinfo=datetime.UTC)),
+    ],
+)
+def test_the_next_occurrence_keeps_to_the_calendar(api, alice, acme, repeat, every, due, expected):
+    client = api(alice)
+    task = client.post(
+        "/activities",
+        {
+            "kind": "task",
+            "company": acme.pk,
+            "subject": "Report",
+            "due_at": due,
+            "repeat": repeat,
+            "repeat_every": every,
+        },
+    ).json()
+    client.patch(f"/activities/{task['id']}", {"version": 1, "done_at": due})
+    assert Activity.objects.get(follows_id=task["id"]).due_at == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"kind": "call", "repeat": "weekly", "due_at": "2026-03-02T10:00:00Z"},
+            "repeat",
+            "Only tasks with a due time repeat.",
+        ),
+        ({"kind": "note", "repeat": "daily"}, "repeat", "Only tasks with a due time repeat."),
+    ],
+)
+def test_only_tasks_with_a_due_time_repeat(api, alice, acme, changes, field, message):
+    before = _stored()
+    response = api(alice).post("/activities", {"company": acme.pk, "subject": "x", **changes})
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+    assert _stored() == before

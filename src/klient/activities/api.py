@@ -42,6 +42,7 @@ def _iso_date(value: Any) -> Any:
 
 IsoDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 DirectionCode = Literal["inbound", "outbound", ""]
+RepeatCode = Literal["daily", "weekly", "monthly", "yearly", ""]
 
 
 class ActivityOut(Schema):
@@ -59,6 +60,8 @@ class ActivityOut(Schema):
     outcome: str | None = Field(description="Code of the call's outcome")
     outcome_reason: str
     follows: int | None = Field(description="Id of the activity whose next step this is")
+    repeat: str = Field(description="A recurring task: daily, weekly, monthly or yearly; else empty")
+    repeat_every: int = Field(description="Every how many days, weeks, months or years")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -99,6 +102,8 @@ class ActivityFields(Schema):
     duration: StrictInt | None = Field(None, ge=0, le=366 * 24 * 3600, description="Seconds")
     outcome: str | None = Field(None, description="Code of a call outcome (calls that were made)")
     outcome_reason: str | None = Field(None, max_length=200)
+    repeat: RepeatCode | None = Field(None, description="Tasks with a due time: done, they come back")
+    repeat_every: StrictInt | None = Field(None, ge=1, le=365)
 
 
 class ActivityIn(ActivityFields):
@@ -138,6 +143,8 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "outcome": activity.outcome.code if activity.outcome else None,
         "outcome_reason": activity.outcome_reason,
         "follows": activity.follows_id,
+        "repeat": activity.repeat,
+        "repeat_every": activity.repeat_every,
         "version": activity.version,
         "created_at": activity.created_at,
         "updated_at": activity.updated_at,
@@ -159,7 +166,9 @@ def _values(company: Company, data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"owner": _("An activity has an owner.")})
     if "contact" in data:
         data["contact"] = contact_of(company, data["contact"])
-    for name in ("direction", "notes", "outcome_reason"):
+    if "repeat_every" in data and data["repeat_every"] is None:
+        data["repeat_every"] = 1
+    for name in ("direction", "notes", "outcome_reason", "repeat"):
         if name in data and data[name] is None:
             data[name] = ""
     return data

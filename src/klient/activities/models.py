@@ -26,6 +26,15 @@ class ActivityKind(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+class Repeat(models.TextChoices):
+    """How often a recurring task comes back; the values are the API's codes."""
+
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
+    MONTHLY = "monthly", _("Every month")
+    YEARLY = "yearly", _("Every year")
+
+
 class Direction(models.TextChoices):
     """Who started a call or an email."""
 
@@ -126,6 +135,9 @@ class Activity(VersionedModel):
         on_delete=models.SET_NULL,
         related_name="next_steps",
     )
+    # A recurring task: when it is done, the next one is made, due `repeat_every` periods later.
+    repeat = models.CharField(_("repeats"), max_length=10, choices=Repeat.choices, blank=True)
+    repeat_every = models.PositiveSmallIntegerField(_("every"), default=1)
     at = models.DateTimeField(_("time"), editable=False)
 
     objects = ActivityQuerySet.as_manager()
@@ -144,6 +156,8 @@ class Activity(VersionedModel):
         "outcome",
         "outcome_reason",
         "follows",
+        "repeat",
+        "repeat_every",
     ]
 
     class Meta:

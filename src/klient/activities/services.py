@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from klient.activities.models import Activity, ActivityKind, CallOutcome
+from klient.activities.models import Activity, ActivityKind, CallOutcome, Repeat
 from klient.core.audit import AuditAction, audit_log, diff, removed, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Role, User
@@ -31,7 +32,10 @@ EDITABLE_FIELDS = {
     "duration",
     "outcome",
     "outcome_reason",
+    "repeat",
+    "repeat_every",
 }
+MAX_REPEAT_EVERY = 365
 DIRECTED_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL}
 # Done activities of these kinds are contact with the customer: they move the company's last contact.
 CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.VISIT}
@@ -84,6 +88,12 @@ def _check(activity: Activity, actor: User) -> None:
         errors["done_at"] = _("A call with an outcome has been made: give the time it was done.")
     if activity.due_at is None and activity.done_at is None and activity.kind == ActivityKind.TASK:
         errors["due_at"] = _("A task needs a due time (or the time it was done).")
+    if activity.repeat and (activity.kind != ActivityKind.TASK or activity.due_at is None):
+        errors["repeat"] = _("Only tasks with a due time repeat.")
+    if activity.repeat and activity.repeat not in Repeat.values:
+        errors["repeat"] = _("Unknown repetition.")
+    if not 1 <= activity.repeat_every <= MAX_REPEAT_EVERY:
+        errors["repeat_every"] = _("From 1 to %(most)d.") % {"most": MAX_REPEAT_EVERY}
     for name in ("due_at", "done_at"):
         value = getattr(activity, name)
         if value is not None and timezone.is_naive(value):
@@ -94,6 +104,48 @@ def _check(activity: Activity, actor: User) -> None:
 
 def _timeline_time(activity: Activity) -> datetime.datetime:
     return activity.done_at or activity.due_at or activity.created_at
+
+
+_STEPS = {
+    Repeat.DAILY: lambda count: relativedelta(days=count),
+    Repeat.WEEKLY: lambda count: relativedelta(weeks=count),
+    Repeat.MONTHLY: lambda count: relativedelta(months=count),
+    Repeat.YEARLY: lambda count: relativedelta(years=count),
+}
+
+
+def next_due(activity: Activity) -> datetime.datetime:
+    """When a recurring task comes back: `repeat_every` periods after its due time, at the same time of
+    day on the owner's clock (across a change to or from summer time), on the last day of a shorter
+    month (a task due on the 31st comes back on the 30th, or the 28th)."""
+    assert activity.due_at is not None and activity.repeat
+    zone = activity.owner.tzinfo
+    local = activity.due_at.astimezone(zone).replace(tzinfo=None)
+    return (local + _STEPS[Repeat(activity.repeat)](activity.repeat_every)).replace(tzinfo=zone)
+
+
+def _repeat(activity: Activity, actor: User) -> None:
+    """The next occurrence of a recurring task that has just been done (once: doing it again after
+    reopening it makes no second one)."""
+    if (
+        not activity.repeat
+        or activity.done_at is None
+        or activity.next_steps.filter(repeat=activity.repeat).exists()
+    ):
+        return
+    activity_create(
+        actor=actor,
+        company=activity.company,
+        follows=activity,
+        kind=activity.kind,
+        contact=activity.contact,
+        owner=activity.owner,
+        subject=activity.subject,
+        notes=activity.notes,
+        due_at=next_due(activity),
+        repeat=activity.repeat,
+        repeat_every=activity.repeat_every,
+    )
 
 
 def _record_contact(activity: Activity) -> None:
@@ -139,6 +191,7 @@ def activity_create(
         on_behalf_of=company_on_behalf_of(actor=actor, company=company, permission="activities.add_activity"),
         changes=diff({}, snapshot(activity, Activity.AUDITED_FIELDS)),
     )
+    _repeat(activity, actor)
     if next_step:
         step = {"kind": ActivityKind.TASK, "contact": activity.contact, "owner": activity.owner, **next_step}
         try:
@@ -182,6 +235,7 @@ def activity_update(*, activity: Activity, actor: User, version: int, **data: An
         ),
         changes=changes,
     )
+    _repeat(current, actor)
     return current
 
 
