@@ -19,22 +19,9 @@ from klient.core.models import Role, User
 from klient.customers.models import Company, Contact
 from klient.customers.selectors import company_on_behalf_of
 
-# The fields a caller sets; `company` only on creation (an activity stays with its company).
-EDITABLE_FIELDS = {
-    "kind",
-    "contact",
-    "direction",
-    "subject",
-    "notes",
-    "owner",
-    "due_at",
-    "done_at",
-    "duration",
-    "outcome",
-    "outcome_reason",
-    "repeat",
-    "repeat_every",
-}
+# The fields a caller sets: the audited ones but the company (an activity stays with its company, set
+# on creation) and `follows` (set by the service that makes a next step or the next occurrence).
+EDITABLE_FIELDS = set(Activity.AUDITED_FIELDS) - {"company", "follows"}
 MAX_REPEAT_EVERY = 365
 DIRECTED_KINDS = {ActivityKind.CALL, ActivityKind.EMAIL}
 # Done activities of these kinds are contact with the customer: they move the company's last contact.
