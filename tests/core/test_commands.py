@@ -1,17 +1,24 @@
 """Management commands: createuser, token, demo."""
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.db.models import Count
 
+from klient.activities.models import Activity
 from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
 from klient.core.models import ApiToken, AuditEntry, Role, Team, User
+from klient.core.roles import SALES_ROLES
 from klient.customers.models import Company, Contact
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
 
 
 def run(*args: str) -> str:
@@ -112,9 +119,15 @@ def test_token_refuses_an_unknown_user_or_token():
 
 
 def test_demo_loads_once_and_repeating_it_changes_nothing():
-    first = run("demo")
-    counts = (User.objects.count(), Team.objects.count(), Company.objects.count(), AuditEntry.objects.count())
-    second = run("demo")
+    with time_machine.travel(MONDAY, tick=False):
+        first = run("demo")
+        counts = (
+            User.objects.count(),
+            Team.objects.count(),
+            Company.objects.count(),
+            AuditEntry.objects.count(),
+        )
+        second = run("demo")
 
     assert counts[:3] == (17, 3, 2016)
     assert Contact.objects.count() == 6000
@@ -124,11 +137,14 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
         Company.objects.count(),
         AuditEntry.objects.count(),
     ) == counts
-    assert (
-        first.splitlines()[0]
-        == "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s) created."
+    activities = Activity.objects.count()
+    assert first.splitlines()[0] == (
+        f"Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), {activities} activity(ies) created."
     )
-    assert second.splitlines()[0] == "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s) created."
+    assert 6000 < activities < 9000
+    assert second.splitlines()[0] == (
+        "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies) created."
+    )
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16
 
@@ -170,3 +186,34 @@ def test_demo_spreads_customers_over_the_six_languages_and_the_sales_teams():
     assert owners == 10
     assert Contact.objects.filter(company__owner__isnull=True).count() == 0
     assert Company.objects.get(external_id="DEMO-00001").contacts.count() == 3
+
+
+def test_demo_gives_every_rep_a_month_of_work_on_their_own_companies_in_their_language():
+    with time_machine.travel(MONDAY, tick=False):
+        run("demo")
+    piotr = User.objects.get(username="piotr.zielinski")
+    his = Activity.objects.filter(owner=piotr)
+    # The 30 days before Monday 2 March hold the 20 working days from 2 to 27 February.
+    call_days = {call.done_at.astimezone(piotr.tzinfo).date() for call in his.filter(kind="call")}
+    assert len(call_days) == 20
+    assert min(call_days) == datetime.date(2026, 2, 2) and max(call_days) == datetime.date(2026, 2, 27)
+    per_day = his.filter(kind="call").count() / 20
+    assert 18 <= per_day <= 36
+    assert set(his.filter(kind="call").values_list("outcome__code", flat=True)) == {
+        "reached",
+        "no_answer",
+        "busy",
+        "wrong_number",
+        "call_back",
+        "interested",
+        "offer_made",
+        "not_interested",
+    }
+    assert not his.filter(outcome__code="not_interested", outcome_reason="").exists()
+    assert not his.exclude(company__owner=piotr).exists()
+    assert not his.exclude(contact__isnull=True).exclude(contact__company=models.F("company")).exists()
+    open_tasks = his.filter(kind="task", done_at__isnull=True)
+    assert open_tasks.filter(due_at__lt=MONDAY).exists() and open_tasks.filter(due_at__gt=MONDAY).exists()
+    assert his.filter(subject__in=["Rozmowa o cenniku", "Oferta handlowa"]).exists()  # he works in Polish
+    assert AuditEntry.objects.filter(content_type__model="activity").count() == Activity.objects.count()
+    assert set(Activity.objects.values_list("owner__role", flat=True)) <= set(SALES_ROLES)

@@ -75,12 +75,14 @@ DEMO_COMPANIES = [
 
 @transaction.atomic
 def demo_load() -> dict[str, int]:
-    """Create the demo teams, users, companies and contacts that are missing; returns how many of each were made."""
+    """Create the demo teams, users, companies, contacts and activities that are missing; returns how many
+    of each were made."""
+    from klient.activities.demo import demo_activities_load
     from klient.customers.demo import demo_customers_load
     from klient.customers.models import Company
     from klient.customers.services import company_create
 
-    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0}
+    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0, "activities": 0}
     for team_name in TEAM_LEADS:
         if not Team.objects.filter(name=team_name).exists():
             created["teams"] += 1
@@ -120,4 +122,5 @@ def demo_load() -> dict[str, int]:
     companies, contacts = demo_customers_load(owners)
     created["companies"] += companies
     created["contacts"] += contacts
+    created["activities"] = demo_activities_load(owners)
     return created

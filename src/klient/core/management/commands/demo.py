@@ -8,13 +8,17 @@ from klient.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 
 
 class Command(BaseCommand):
-    help = "Create a multilingual demo organisation: teams, users in every role, 2,000 companies with contacts. Safe to repeat."
+    help = (
+        "Create a multilingual demo organisation: teams, users in every role, 2,000 companies with "
+        "contacts, a month of activities. Safe to repeat."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = demo_load()
         self.stdout.write(
             f"Demo data: {created['teams']} team(s), {created['users']} user(s), "
-            f"{created['companies']} company(ies), {created['contacts']} contact(s) created."
+            f"{created['companies']} company(ies), {created['contacts']} contact(s), "
+            f"{created['activities']} activity(ies) created."
         )
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for demo in DEMO_USERS:
