@@ -8,6 +8,8 @@ PostgreSQL when DATABASE_URL is set (`make bench-postgres`; the database is drop
 2. One contact per company is added, and 5,000 timeline entries on one company.
 3. Pages and API calls are timed in-process through Django's test client, so the figures are server time
    (routing, auth, visibility, queries, rendering) without network; `queries` counts one call's queries.
+4. An account manager gets KLIENT_BENCH_ACTIVITIES activities (default 100,000) over 2,000 of their
+   companies; their activity lists and logging a call (API and card form; each call is stored) are timed.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ os.environ.setdefault("KLIENT_DEBUG", "1")
 ROWS = int(os.environ.get("SIZE") or os.environ.get("KLIENT_BENCH_ROWS") or "100000")
 REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
 TIMELINE_ENTRIES = 5000
+ACTIVITIES = int(os.environ.get("KLIENT_BENCH_ACTIVITIES", "100000"))
 
 
 def _fresh_postgres_database() -> None:
@@ -247,6 +250,39 @@ def add_timeline(company: Company, actor: User) -> None:
     )
 
 
+def add_activities(owner: User, count: int) -> None:
+    """`count` done calls and open tasks of one rep over the rep's companies, a year back, in bulk."""
+    from klient.activities.models import Activity, CallOutcome
+
+    rng = random.Random(11)
+    companies = list(Company.objects.filter(owner=owner).values_list("pk", flat=True)[:2000])
+    outcomes = list(CallOutcome.objects.all())
+    now = timezone.now()
+    batch: list[Activity] = []
+    for number in range(count):
+        at = now - datetime.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        is_task = number % 10 == 0
+        batch.append(
+            Activity(
+                kind="task" if is_task else "call",
+                company_id=rng.choice(companies),
+                owner=owner,
+                subject=f"Activity {number}",
+                due_at=at if is_task else None,
+                done_at=None if is_task else at,
+                outcome=None if is_task else rng.choice(outcomes),
+                outcome_reason="" if is_task else "bench",
+                at=at,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        if len(batch) == 5000:
+            Activity.objects.bulk_create(batch)
+            batch = []
+    Activity.objects.bulk_create(batch)
+
+
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
     call()  # warm
     timings = []
@@ -273,6 +309,18 @@ def api_client(user: User) -> Client:
 def ok(response: Any) -> Any:
     if response.status_code != 200:
         raise SystemExit(f"unexpected {response.status_code} for {response.request['PATH_INFO']}")
+    return response
+
+
+def created(response: Any) -> Any:
+    if response.status_code != 201:
+        raise SystemExit(f"not created ({response.status_code}): {response.content[:500]!r}")
+    return response
+
+
+def redirected(response: Any) -> Any:
+    if response.status_code != 302:
+        raise SystemExit(f"not saved ({response.status_code}): {response.content[:500]!r}")
     return response
 
 
@@ -358,6 +406,46 @@ def main() -> None:
     add_timeline(card_company, people["manager"])
     results[f"ui_client_card_{TIMELINE_ENTRIES}_timeline_entries"] = measure(
         lambda: ok(ui.get(f"/companies/{card_company.pk}/"))
+    )
+
+    # Activities: a rep with 100,000 of them lists theirs and logs calls (each call is stored).
+    rep = people["account_manager"]
+    add_activities(rep, ACTIVITIES)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    rep_company = Company.objects.filter(owner=rep).order_by("id").first()
+    assert rep_company is not None
+    results["activities"] = ACTIVITIES
+    results["api_activities_mine"] = measure(lambda: ok(am_api.get("/api/v1/activities?owner=me&limit=50")))
+    results["api_activities_mine_open"] = measure(
+        lambda: ok(am_api.get("/api/v1/activities?owner=me&done=false&limit=50"))
+    )
+    results["api_activities_company_month"] = measure(
+        lambda: ok(
+            am_api.get(
+                f"/api/v1/activities?company={rep_company.pk}&start="
+                f"{(timezone.now() - datetime.timedelta(days=30)).date()}&limit=50"
+            )
+        )
+    )
+    call = {"kind": "call", "company": rep_company.pk, "subject": "Bench call", "outcome": "reached"}
+    results["api_log_call"] = measure(
+        lambda: created(
+            am_api.post(
+                "/api/v1/activities",
+                {**call, "done_at": timezone.now().isoformat()},
+                content_type="application/json",
+            )
+        )
+    )
+    rep_ui = Client()
+    rep_ui.force_login(rep, backend="django.contrib.auth.backends.ModelBackend")
+    results["ui_log_call"] = measure(
+        lambda: redirected(
+            rep_ui.post(
+                f"/activities/calls/{rep_company.pk}/", {"outcome": "reached", "direction": "outbound"}
+            )
+        )
     )
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

@@ -168,8 +168,9 @@ class Activity(VersionedModel):
             models.Index(fields=["company", "-at", "-id"]),
             models.Index(fields=["owner", "-at", "-id"]),
             models.Index(fields=["-at", "-id"]),
+            # Open activities of one owner in the lists' order (an open one's time is its due time).
             models.Index(
-                fields=["owner", "due_at"], condition=models.Q(done_at__isnull=True), name="activity_open_due"
+                fields=["owner", "-at", "-id"], condition=models.Q(done_at__isnull=True), name="activity_open"
             ),
         ]
         constraints = [
