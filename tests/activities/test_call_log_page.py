@@ -104,3 +104,16 @@ def test_a_refused_call_keeps_the_form_open_with_what_was_typed_and_stores_nothi
     assert message in form
     assert "Typed notes" in form
     assert _stored() == before
+
+
+def test_log_call_from_the_list_opens_the_card_with_the_call_form_open(login, alice, rita, acme):
+    client = login(alice)
+    row = client.get("/companies/").content.decode().split(f'<tr data-company="{acme.pk}">')[1]
+    assert (
+        f'<a href="/companies/{acme.pk}/?log=call#call-form" class="row-action" data-action="log-call"' in row
+    )
+    opened = client.get(f"/companies/{acme.pk}/", {"log": "call"}).content.decode()
+    closed = client.get(f"/companies/{acme.pk}/").content.decode()
+    assert '<details id="call-form" class="call-form" open>' in opened
+    assert '<details id="call-form" class="call-form">' in closed
+    assert 'data-action="log-call"' not in login(rita).get("/companies/").content.decode()

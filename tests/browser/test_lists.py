@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def names(page) -> list[str]:
-    return page.locator("[data-company] [data-name] a").all_inner_texts()
+    return page.locator("[data-company] [data-name] a[id^=company-]").all_inner_texts()
 
 
 def test_filter_sort_save_a_view_and_tag_the_ticked_companies(page, sign_in, alice, screenshot):

@@ -149,7 +149,9 @@ def test_a_row_is_written_exactly_with_every_text_escaped(login, make_user, nort
         f' aria-labelledby="company-{company.pk}"></td>'
         f'<td data-name><a href="/companies/{company.pk}/" id="company-{company.pk}">'
         "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons</a>"
-        ' <span class="badge" title="Key account">Key</span></td>'
+        ' <span class="badge" title="Key account">Key</span>'
+        f' <a href="/companies/{company.pk}/?log=call#call-form" class="row-action" data-action="log-call"'
+        ' title="Log call" aria-label="Log call">☎</a></td>'
         '<td data-status="prospect">Prospect</td>'
         '<td class="wide-only">Poland</td>'
         '<td class="wide-only">&lt;i&gt;Eve&lt;/i&gt; &quot;E&quot; O&#x27;Neil &amp; Co</td>'

@@ -183,7 +183,9 @@ def company_list_view(request: HttpRequest) -> HttpResponse:
     is_rows_only = _is_htmx(request) and bool(request.GET.get("cursor"))
     context: dict[str, Any] = {
         "page": page,
-        "rows": _company_rows(page.items, with_terms=with_terms),
+        "rows": _company_rows(
+            page.items, with_terms=with_terms, can_log_call=user.has_perm("activities.add_activity")
+        ),
         "current_query": current_query,
         "with_terms": with_terms,
         "can_add": user.has_perm("customers.add_company"),
@@ -223,7 +225,9 @@ def _bulk_fields(people: list[tuple[int, str, str]], tags: list[str]) -> dict[st
     }
 
 
-def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeString]:
+def _company_rows(
+    companies: list[Company], *, with_terms: bool, can_log_call: bool = False
+) -> list[SafeString]:
     """The list's rows as HTML, built in one pass (and one query for the tags).
 
     Like core.widgets.FastSelect, this is string building on purpose: resolving a dozen template
@@ -244,6 +248,7 @@ def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeStr
     }
     detail_url = reverse("customers:company_detail", args=[0]).removesuffix("0/")
     key_title, key_label, never_label = escape(_("Key account")), escape(_("Key")), escape(_("never"))
+    log_call = escape(_("Log call"))
     key_badge = f' <span class="badge" title="{key_title}">{key_label}</span>'
     never = f'<span class="muted">{never_label}</span>'
     rows = []
@@ -273,7 +278,14 @@ def _company_rows(companies: list[Company], *, with_terms: bool) -> list[SafeStr
                 f'<td class="select-cell"><input type="checkbox" name="selected" value="{pk}:{int(company.version)}"'
                 f' aria-labelledby="company-{pk}"></td>'
                 f'<td data-name><a href="{detail_url}{pk}/" id="company-{pk}">{escape(company.name)}</a>'
-                f"{key_badge if company.is_key_account else ''}</td>"
+                f"{key_badge if company.is_key_account else ''}"
+                + (
+                    f' <a href="{detail_url}{pk}/?log=call#call-form" class="row-action" data-action="log-call"'
+                    f' title="{log_call}" aria-label="{log_call}">☎</a>'
+                    if can_log_call
+                    else ""
+                )
+                + "</td>"
                 f'<td data-status="{status}">{status_labels.get(company.status, status)}</td>'
                 f'<td class="wide-only">{country_names.get(str(company.country), "")}</td>'
                 f'<td class="wide-only">{escape(str(company.owner)) if company.owner else "—"}</td>'

@@ -81,7 +81,10 @@ def _visible_company(request: HttpRequest, pk: int) -> Company:
 def company_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The client card: header, key facts, contacts, terms, timeline, files, related companies, team."""
     company = _visible_company(request, pk)
-    return render(request, "customers/company_detail.html", card_context(request, company))
+    context = card_context(request, company)
+    # "Log call" from a list opens the card with the call form open (and its outcome focused).
+    context["call_form_open"] = request.GET.get("log") == "call"
+    return render(request, "customers/company_detail.html", context)
 
 
 @login_required
