@@ -117,3 +117,15 @@ def test_log_call_from_the_list_opens_the_card_with_the_call_form_open(login, al
     assert '<details id="call-form" class="call-form" open>' in opened
     assert '<details id="call-form" class="call-form">' in closed
     assert 'data-action="log-call"' not in login(rita).get("/companies/").content.decode()
+
+
+def test_log_call_beside_a_contact_opens_the_form_with_that_contact_chosen(login, alice, acme):
+    jan = contact_create(actor=alice, company=acme, first_name="Jan", last_name="Kowalski")
+    ewa = contact_create(actor=alice, company=acme, first_name="Ewa", last_name="Nowak")
+    client = login(alice)
+    card = client.get(f"/companies/{acme.pk}/").content.decode()
+    assert f'<a href="?log=call&amp;contact={ewa.pk}#call-form" class="row-action"' in card
+    opened = client.get(f"/companies/{acme.pk}/", {"log": "call", "contact": str(ewa.pk)}).content.decode()
+    form = opened.split('<details id="call-form"')[1].split("</details>")[0]
+    assert f'<option value="{ewa.pk}" selected>Ewa Nowak</option>' in form
+    assert f'<option value="{jan.pk}">Jan Kowalski</option>' in form

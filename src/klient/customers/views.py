@@ -82,8 +82,12 @@ def company_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The client card: header, key facts, contacts, terms, timeline, files, related companies, team."""
     company = _visible_company(request, pk)
     context = card_context(request, company)
-    # "Log call" from a list opens the card with the call form open (and its outcome focused).
+    # "Log call" from a list, or beside a contact, opens the card with the call form open (and its
+    # outcome focused), that contact chosen.
     context["call_form_open"] = request.GET.get("log") == "call"
+    contact = request.GET.get("contact", "")
+    if context["call_form_open"] and context["call_form"] is not None and contact.isdigit():
+        context["call_form"].initial["contact"] = contact
     return render(request, "customers/company_detail.html", context)
 
 
