@@ -161,9 +161,9 @@ def _owner(username: str) -> User:
 def _values(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     """The services' values: users and contacts for their names and ids."""
     if "owner" in data:
-        data["owner"] = _owner(data["owner"]) if data["owner"] is not None else None
         if data["owner"] is None:
             raise ValidationError({"owner": _("An activity has an owner.")})
+        data["owner"] = _owner(data["owner"])
     if "contact" in data:
         data["contact"] = contact_of(company, data["contact"])
     if "repeat_every" in data and data["repeat_every"] is None:
@@ -219,7 +219,7 @@ def activities_create(request: HttpRequest, payload: ActivityIn) -> Status:
         return not_found("company", _("No company with this id, or you may not see it."))
     next_step = data.pop("next_step", None)
     activity = activity_create(actor=user, company=company, next_step=next_step, **_values(company, data))
-    return Status(201, activity_out(_activity_get(user, activity.pk)))
+    return Status(201, activity_out(activity))
 
 
 @router.get("/{activity_id}", response={200: ActivityOut, **ERRORS}, summary="Read an activity")
@@ -237,10 +237,9 @@ def activities_update(request: HttpRequest, activity_id: int, payload: ActivityP
     activity = _activity_get(user, activity_id)
     data = payload.dict(exclude_unset=True)
     version = data.pop("version")
-    updated = activity_update(
-        activity=activity, actor=user, version=version, **_values(activity.company, data)
+    return activity_out(
+        activity_update(activity=activity, actor=user, version=version, **_values(activity.company, data))
     )
-    return activity_out(_activity_get(user, updated.pk))
 
 
 @router.delete(

@@ -70,7 +70,7 @@ class CallLogForm(forms.Form):
             "direction": data["direction"],
             "subject": data["subject"] or outcome.label,
             "notes": data["notes"],
-            "outcome": outcome.code,
+            "outcome": outcome,
             "outcome_reason": data["outcome_reason"],
             "done_at": timezone.now(),
             "duration": data.get("duration"),

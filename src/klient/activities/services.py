@@ -17,7 +17,7 @@ from klient.core.audit import AuditAction, audit_log, diff, removed, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Role, User
 from klient.customers.models import Company, Contact
-from klient.customers.selectors import company_on_behalf_of
+from klient.customers.selectors import company_on_behalf_of, company_require_visible
 
 # The fields a caller sets: the audited ones but the company (an activity stays with its company, set
 # on creation) and `follows` (set by the service that makes a next step or the next occurrence).
@@ -49,7 +49,7 @@ def _apply(activity: Activity, data: dict[str, Any]) -> None:
         setattr(activity, name, value)
 
 
-def _check(activity: Activity, actor: User) -> None:
+def _check(activity: Activity) -> None:
     """Every rule of a stored activity, each error naming its field."""
     errors: dict[str, str] = {}
     if activity.kind not in ActivityKind.values:
@@ -145,11 +145,6 @@ def _record_contact(activity: Activity) -> None:
     ).update(last_contact_at=done_at)
 
 
-def _visible_company(actor: User, company: Company) -> None:
-    if not Company.objects.visible_to(actor).filter(pk=company.pk).exists():
-        raise Company.DoesNotExist
-
-
 @transaction.atomic
 def activity_create(
     *,
@@ -164,11 +159,11 @@ def activity_create(
     transaction, owned by the same user, with the same contact."""
     if not actor.has_perm("activities.add_activity"):
         raise NotAllowed(_("You may not record activities."))
-    _visible_company(actor, company)
+    company_require_visible(user=actor, company=company)
     activity = Activity(company=company, owner=actor, follows=follows)
     _apply(activity, data)
     activity.at = _timeline_time(activity)
-    _check(activity, actor)
+    _check(activity)
     activity.save()
     _record_contact(activity)
     audit_log(
@@ -205,7 +200,7 @@ def activity_update(*, activity: Activity, actor: User, version: int, **data: An
     before = snapshot(current, Activity.AUDITED_FIELDS)
     _apply(current, data)
     current.at = _timeline_time(current)
-    _check(current, actor)
+    _check(current)
     changes = diff(before, snapshot(current, Activity.AUDITED_FIELDS))
     if not changes:
         return current

@@ -15,6 +15,7 @@ from klient.activities.forms import CallLogForm
 from klient.activities.services import activity_create
 from klient.core.models import User
 from klient.customers.models import Company
+from klient.customers.selectors import company_get
 from klient.customers.views import card_context
 
 
@@ -29,9 +30,10 @@ def _user(request: HttpRequest) -> User:
 def call_log_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save a call logged from the client card, and its next step; back to the card's timeline."""
     user = _user(request)
-    company = Company.objects.visible_to(user).filter(pk=pk).first()
-    if company is None:
-        raise Http404
+    try:
+        company = company_get(user=user, pk=pk)
+    except Company.DoesNotExist:
+        raise Http404 from None
     form = CallLogForm(request.POST, company=company, user=user)
     if form.is_valid():
         try:
@@ -45,5 +47,5 @@ def call_log_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Call logged."))
             return redirect(reverse("customers:company_detail", args=[pk]) + "#timeline")
     # What was typed stays in the form, open.
-    context = card_context(request, company) | {"call_form": form, "call_form_open": True}
+    context = card_context(request, company, call_form=form, call_form_open=True)
     return render(request, "customers/company_detail.html", context, status=400)

@@ -272,20 +272,19 @@ def _company_rows(
             )
         tag_badges = " ".join(f'<span class="badge">{escape(name)}</span>' for name in tags[pk])
         status = escape(company.status)
+        call_link = (
+            f' <a href="{detail_url}{pk}/?log=call#call-form" class="row-action" data-action="log-call"'
+            f' title="{log_call}" aria-label="{log_call}">☎</a>'
+            if can_log_call
+            else ""
+        )
         rows.append(
             SafeString(
                 f'<tr data-company="{pk}">'
                 f'<td class="select-cell"><input type="checkbox" name="selected" value="{pk}:{int(company.version)}"'
                 f' aria-labelledby="company-{pk}"></td>'
                 f'<td data-name><a href="{detail_url}{pk}/" id="company-{pk}">{escape(company.name)}</a>'
-                f"{key_badge if company.is_key_account else ''}"
-                + (
-                    f' <a href="{detail_url}{pk}/?log=call#call-form" class="row-action" data-action="log-call"'
-                    f' title="{log_call}" aria-label="{log_call}">☎</a>'
-                    if can_log_call
-                    else ""
-                )
-                + "</td>"
+                f"{key_badge if company.is_key_account else ''}{call_link}</td>"
                 f'<td data-status="{status}">{status_labels.get(company.status, status)}</td>'
                 f'<td class="wide-only">{country_names.get(str(company.country), "")}</td>'
                 f'<td class="wide-only">{escape(str(company.owner)) if company.owner else "—"}</td>'

@@ -34,6 +34,12 @@ def company_get(*, user: User, pk: int) -> Company:
     return company_list(user=user).get(pk=pk)
 
 
+def company_require_visible(*, user: User, company: Company) -> None:
+    """Company.DoesNotExist unless the user may see the company: the check of services that act on one."""
+    if not Company.objects.visible_to(user).filter(pk=company.pk).exists():
+        raise Company.DoesNotExist
+
+
 def _has_own_permission(user: User, permission: str) -> bool:
     """Whether the user holds a permission by their own role, not one lent by a delegation."""
     return user.is_active and (user.is_superuser or permission in _model_backend.get_all_permissions(user))

@@ -49,6 +49,7 @@ from klient.customers.selectors import (
     _has_own_permission,
     can_see_commercial_terms,
     company_on_behalf_of,
+    company_require_visible,
 )
 
 EDITABLE_FIELDS = {*Company.AUDITED_FIELDS}
@@ -384,11 +385,6 @@ def _contact_apply(contact: Contact, data: dict[str, Any]) -> None:
     contact.full_clean(exclude=["search_text", "company"])
 
 
-def _check_contact_company(actor: User, company: Company) -> None:
-    if not Company.objects.visible_to(actor).filter(pk=company.pk).exists():
-        raise Company.DoesNotExist
-
-
 @transaction.atomic
 def contact_create(
     *, actor: User, company: Company, audit_extra: dict[str, dict[str, Any]] | None = None, **data: Any
@@ -396,7 +392,7 @@ def contact_create(
     """Add a person to a company the actor can see (`audit_extra`: more rows for the audit entry)."""
     if not actor.has_perm("customers.add_contact"):
         raise NotAllowed(_("You may not add contacts."))
-    _check_contact_company(actor, company)
+    company_require_visible(user=actor, company=company)
     contact = Contact(company=company)
     _contact_apply(contact, data)
     contact.save()
@@ -427,7 +423,7 @@ def contact_update(
     if current.version != version:
         raise VersionConflict(current.version)
     if "company" in data and data["company"] != current.company:
-        _check_contact_company(actor, data["company"])
+        company_require_visible(user=actor, company=data["company"])
     before = snapshot(current, Contact.AUDITED_FIELDS)
     _contact_apply(current, data)
     changes = {**diff(before, snapshot(current, Contact.AUDITED_FIELDS)), **(audit_extra or {})}

@@ -81,13 +81,15 @@ def _visible_company(request: HttpRequest, pk: int) -> Company:
 def company_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The client card: header, key facts, contacts, terms, timeline, files, related companies, team."""
     company = _visible_company(request, pk)
-    context = card_context(request, company)
     # "Log call" from a list, or beside a contact, opens the card with the call form open (and its
     # outcome focused), that contact chosen.
-    context["call_form_open"] = request.GET.get("log") == "call"
-    contact = request.GET.get("contact", "")
-    if context["call_form_open"] and context["call_form"] is not None and contact.isdigit():
-        context["call_form"].initial["contact"] = contact
+    is_logging_call = request.GET.get("log") == "call"
+    context = card_context(
+        request,
+        company,
+        call_form_open=is_logging_call,
+        call_contact=request.GET.get("contact", "") if is_logging_call else "",
+    )
     return render(request, "customers/company_detail.html", context)
 
 
@@ -353,7 +355,13 @@ def website_url(website: str) -> str:
 
 
 def card_context(
-    request: HttpRequest, company: Company, *, note_form: NoteForm | None = None
+    request: HttpRequest,
+    company: Company,
+    *,
+    note_form: NoteForm | None = None,
+    call_form: CallLogForm | None = None,
+    call_form_open: bool = False,
+    call_contact: str = "",
 ) -> dict[str, Any]:
     """Everything the client card shows; a constant number of queries however much the company has."""
     user = _user(request)
@@ -402,7 +410,10 @@ def card_context(
         "can_add_note": user.has_perm("core.add_note"),
         "can_upload": user.has_perm("core.add_attachment"),
         "can_log_call": can_log_call,
-        "call_form": CallLogForm(company=company, user=user) if can_log_call else None,
+        "call_form": (call_form or CallLogForm(company=company, user=user, initial={"contact": call_contact}))
+        if can_log_call
+        else None,
+        "call_form_open": call_form_open,
         "account_team": account_team_list(company=company),
         "account_team_form": AccountTeamForm(),
         "note_form": note_form or NoteForm(),
