@@ -78,6 +78,11 @@ INSTALLED_APPS = [
     "klient.core",
     "klient.customers",
     "klient.activities",
+    "klient.activities.calllists",
+    "klient.activities.greetings",
+    "klient.activities.calendars",
+    "klient.mail",
+    "klient.reports",
 ]
 
 MIDDLEWARE = [

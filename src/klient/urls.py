@@ -12,6 +12,11 @@ urlpatterns = [
     path("", include("klient.core.urls")),
     path("companies/", include("klient.customers.urls")),
     path("activities/", include("klient.activities.urls")),
+    path("call-lists/", include("klient.activities.calllists.urls")),
+    path("greetings/", include("klient.activities.greetings.urls")),
+    path("calendar/", include("klient.activities.calendars.urls")),
+    path("mail/", include("klient.mail.urls")),
+    path("reports/", include("klient.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -80,6 +80,14 @@ class CallOutcome(models.Model):
         return self.name or str(DEFAULT_OUTCOMES.get(self.code, self.code))
 
 
+class Purpose(models.TextChoices):
+    """Why an email was sent from Klient; proposals count towards the `proposal_emails` target."""
+
+    PROPOSAL = "proposal", _("Commercial proposal")
+    GREETING = "greeting", _("Greeting")
+    INVITATION = "invitation", _("Invitation")
+
+
 class ActivityQuerySet(models.QuerySet["Activity"]):
     """Queries over activities; an activity is visible when its company is."""
 
@@ -138,6 +146,8 @@ class Activity(VersionedModel):
     # A recurring task: when it is done, the next one is made, due `repeat_every` periods later.
     repeat = models.CharField(_("repeats"), max_length=10, choices=Repeat.choices, blank=True)
     repeat_every = models.PositiveSmallIntegerField(_("every"), default=1)
+    # Set on emails sent from Klient: a proposal, a greeting or an invitation (empty for others).
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices, blank=True)
     at = models.DateTimeField(_("time"), editable=False)
 
     objects = ActivityQuerySet.as_manager()
@@ -158,6 +168,7 @@ class Activity(VersionedModel):
         "follows",
         "repeat",
         "repeat_every",
+        "purpose",
     ]
 
     class Meta:

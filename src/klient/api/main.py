@@ -132,14 +132,25 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _add_routers() -> None:
     from klient.activities.api import router as activities_router
+    from klient.activities.calendars.api import router as calendars_router
+    from klient.activities.calllists.api import router as calllists_router
+    from klient.activities.greetings.api import router as greetings_router
     from klient.core.api import router as core_router
     from klient.customers.api import router as customers_router
     from klient.customers.contacts_api import router as contacts_router
+    from klient.mail.api import router as mail_router
+    from klient.reports.api import router as reports_router
 
     api.add_router("/", core_router)
     api.add_router("/companies", customers_router)
     api.add_router("/contacts", contacts_router)
     api.add_router("/activities", activities_router)
+    # Each of these routers names its own paths (e.g. /call-lists, /scripts, /objections).
+    api.add_router("/", calllists_router)
+    api.add_router("/", greetings_router)
+    api.add_router("/", calendars_router)
+    api.add_router("/", mail_router)
+    api.add_router("/", reports_router)
 
 
 _add_routers()

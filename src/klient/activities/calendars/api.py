@@ -1,0 +1,5 @@
+"""The calendars API."""
+
+from ninja import Router
+
+router = Router(tags=["calendars"])

@@ -1,0 +1,5 @@
+"""The calllists API."""
+
+from ninja import Router
+
+router = Router(tags=["calllists"])

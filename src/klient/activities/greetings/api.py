@@ -1,0 +1,5 @@
+"""The greetings API."""
+
+from ninja import Router
+
+router = Router(tags=["greetings"])

@@ -1,0 +1,5 @@
+"""The mail API."""
+
+from ninja import Router
+
+router = Router(tags=["mail"])

@@ -1,0 +1,5 @@
+"""The reports API."""
+
+from ninja import Router
+
+router = Router(tags=["reports"])
