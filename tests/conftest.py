@@ -16,7 +16,7 @@ Personas (teams "North" and "South"):
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from hypothesis import settings as hypothesis_settings
 
 from klient.core.models import Role, Team, User
 from klient.core.services import api_token_create, team_get_or_create, user_create
+from tests.smtp import Sink, smtp_server
 
 # CI runs the same generated examples every time: a property test fails there only when it fails here
 # with CI=1 too. Elsewhere Hypothesis keeps exploring new examples.
@@ -181,3 +182,10 @@ def _default_language_and_time_zone() -> None:
     # every test starts from the defaults, so services called directly answer in English and UTC.
     translation.activate(settings.LANGUAGE_CODE)
     timezone.deactivate()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Sink]:
+    """A real SMTP server on loopback receiving everything Django sends while the test runs."""
+    with smtp_server() as sink:
+        yield sink

@@ -256,6 +256,8 @@ else:
     EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("KLIENT_FROM_EMAIL", "Klient <klient@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Mailings send at most this many messages a minute each (see klient.mail).
+MAIL_RATE_PER_MINUTE = int(os.environ.get("KLIENT_MAIL_RATE_PER_MINUTE", "30"))
 
 # Jobs: Celery. Eager in tests; Redis (or any broker) from KLIENT_BROKER_URL; otherwise kombu's
 # SQLAlchemy transport on a SQLite file under the data dir, which needs no server.
@@ -285,6 +287,19 @@ CELERY_BEAT_SCHEDULE = {
     "import-jobs-purge-abandoned": {
         "task": "klient.customers.tasks.import_jobs_purge_abandoned",
         "schedule": crontab(minute=17, hour=3),
+    },
+    # Hourly, so that each user's report is built on their own 1st and made final on their own 3rd.
+    "monthly-reports-build": {
+        "task": "klient.reports.tasks.monthly_reports_build",
+        "schedule": crontab(minute=5),
+    },
+    "monthly-reports-finalize": {
+        "task": "klient.reports.tasks.monthly_reports_finalize",
+        "schedule": crontab(minute=10),
+    },
+    "mail-outbox-sweep": {
+        "task": "klient.mail.tasks.outbox_sweep",
+        "schedule": crontab(minute="*"),
     },
 }
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from klient.activities.calendars.models import CalendarFeed
 from klient.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,7 @@ def test_it_describes_the_caller(api, alice):
         "team": "North",
         "language": "en",
         "timezone": "UTC",
+        "calendar_feed_url": f"http://testserver/calendar/feed/{CalendarFeed.objects.get(user=alice).token}.ics",
     }
 
 

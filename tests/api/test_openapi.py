@@ -59,8 +59,41 @@ def test_schemathesis_loads_every_operation(document):
         "PATCH /api/v1/activities/{activity_id}",
         "DELETE /api/v1/activities/{activity_id}",
         "GET /api/v1/activities/{activity_id}/history",
+        "GET /api/v1/my-day",
+        "GET /api/v1/targets/progress",
+        "GET /api/v1/targets/history",
+        "POST /api/v1/targets",
         "POST /api/v1/companies/{company_id}/merge",
         "POST /api/v1/contacts/{contact_id}/merge",
+        "GET /api/v1/calendar",
+        "POST /api/v1/me/calendar-feed/revoke",
+        "POST /api/v1/meetings/{activity_id}/invitation",
+        "GET /api/v1/call-lists",
+        "POST /api/v1/call-lists",
+        "GET /api/v1/call-lists/{call_list_id}",
+        "POST /api/v1/call-lists/{call_list_id}/assign",
+        "POST /api/v1/call-lists/{call_list_id}/next",
+        "POST /api/v1/call-lists/{call_list_id}/entries/{entry_id}",
+        "GET /api/v1/scripts",
+        "GET /api/v1/objections",
+        "GET /api/v1/objections/report",
+        "GET /api/v1/greetings",
+        "POST /api/v1/greetings",
+        "GET /api/v1/events",
+        "POST /api/v1/events",
+        "GET /api/v1/events/{event_id}",
+        "GET /api/v1/events/{event_id}/invitations",
+        "POST /api/v1/events/{event_id}/invitations",
+        "POST /api/v1/invitations/{invitation_id}/answer",
+        "GET /api/v1/reports/calls",
+        "GET /api/v1/reports/monthly",
+        "GET /api/v1/reports/monthly/{report_id}",
+        "POST /api/v1/mail",
+        "GET /api/v1/mail/outbox",
+        "GET /api/v1/mail/outbox/{message_id}",
+        "POST /api/v1/mailings",
+        "GET /api/v1/mailings",
+        "GET /api/v1/mailings/{mailing_id}",
     }
 
 
@@ -90,3 +123,29 @@ def test_the_documentation_page_is_served(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert "/api/v1/openapi.json" in response.content.decode()
+
+
+def _schema_classes(base):
+    for subclass in base.__subclasses__():
+        yield subclass
+        yield from _schema_classes(subclass)
+
+
+def test_no_two_different_schemas_share_a_name():
+    # OpenAPI components are keyed by class name: two different schemas of one name would make the
+    # document describe one endpoint's answer with the other's fields.
+    from ninja import Schema
+
+    import klient.api.main  # noqa: F401 - imports every router and its schemas
+
+    by_name = {}
+    for schema in _schema_classes(Schema):
+        if not schema.__module__.startswith("klient."):
+            continue
+        by_name.setdefault(schema.__name__, {})[schema.__module__] = schema.model_json_schema()
+    clashes = {
+        name: sorted(modules)
+        for name, modules in by_name.items()
+        if len({repr(document) for document in modules.values()}) > 1
+    }
+    assert clashes == {}

@@ -9,7 +9,10 @@ PostgreSQL when DATABASE_URL is set (`make bench-postgres`; the database is drop
 3. Pages and API calls are timed in-process through Django's test client, so the figures are server time
    (routing, auth, visibility, queries, rendering) without network; `queries` counts one call's queries.
 4. An account manager gets KLIENT_BENCH_ACTIVITIES activities (default 100,000) over 2,000 of their
-   companies; their activity lists and logging a call (API and card form; each call is stored) are timed.
+   companies; their activity lists, My Day, target progress and logging a call (API and card form; each
+   call is stored) are timed, and a sales manager's team board. KLIENT_BENCH_ACTIVITY_ROWS (e.g.
+   10000000) first fills the activity table up to that many rows of other users, written by the database
+   itself (INSERT … SELECT over a series), so the lists are timed against a table of that size.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ ROWS = int(os.environ.get("SIZE") or os.environ.get("KLIENT_BENCH_ROWS") or "100
 REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
 TIMELINE_ENTRIES = 5000
 ACTIVITIES = int(os.environ.get("KLIENT_BENCH_ACTIVITIES", "100000"))
+ACTIVITY_ROWS = int(os.environ.get("KLIENT_BENCH_ACTIVITY_ROWS", "0"))
 
 
 def _fresh_postgres_database() -> None:
@@ -65,6 +69,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from klient.activities.models import Activity  # noqa: E402
 from klient.core.models import AuditAction, AuditEntry, Note, Role, User  # noqa: E402
 from klient.core.services import api_token_create, team_get_or_create, user_create  # noqa: E402
 from klient.customers.importing import uses_second_process  # noqa: E402
@@ -262,16 +267,19 @@ def add_activities(owner: User, count: int) -> None:
     for number in range(count):
         at = now - datetime.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
         is_task = number % 10 == 0
+        # One in twenty is a proposal email (the target counts them once per company a day).
+        is_email = number % 20 == 1
         batch.append(
             Activity(
-                kind="task" if is_task else "call",
+                kind="task" if is_task else "email" if is_email else "call",
                 company_id=rng.choice(companies),
                 owner=owner,
                 subject=f"Activity {number}",
                 due_at=at if is_task else None,
                 done_at=None if is_task else at,
-                outcome=None if is_task else rng.choice(outcomes),
-                outcome_reason="" if is_task else "bench",
+                outcome=None if is_task or is_email else rng.choice(outcomes),
+                outcome_reason="" if is_task or is_email else "bench",
+                purpose="proposal" if is_email else "",
                 at=at,
                 created_at=at,
                 updated_at=at,
@@ -281,6 +289,46 @@ def add_activities(owner: User, count: int) -> None:
             Activity.objects.bulk_create(batch)
             batch = []
     Activity.objects.bulk_create(batch)
+
+
+def fill_activities(rows: int, skip_owner: User) -> int:
+    """Fill the activity table up to `rows` with done calls of the other users, a year back, on random
+    companies; the database writes them (INSERT … SELECT over a series), 1M rows per statement."""
+    from klient.activities.models import Activity, CallOutcome
+
+    missing = rows - Activity.objects.count()
+    if missing <= 0:
+        return 0
+    owners = list(User.objects.exclude(pk=skip_owner.pk).values_list("pk", flat=True).order_by("pk"))
+    first_company = Company.objects.order_by("pk").values_list("pk", flat=True).first() or 0
+    last_company = Company.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    outcome = CallOutcome.objects.get(code="reached").pk
+    span = last_company - first_company + 1
+    owner_case = " ".join(f"WHEN {index} THEN {pk}" for index, pk in enumerate(owners))
+    done = 0
+    with connection.cursor() as cursor:
+        while done < missing:
+            chunk = min(1_000_000, missing - done)
+            if connection.vendor == "postgresql":
+                series = f"SELECT generate_series({done}, {done + chunk - 1}) AS n"
+                moment = "now() - (n % 525600) * interval '1 minute'"
+            else:
+                series = (
+                    f"WITH RECURSIVE s(n) AS (SELECT {done} UNION ALL SELECT n + 1 FROM s WHERE n < {done + chunk - 1}) "
+                    "SELECT n FROM s"
+                )
+                moment = "strftime('%Y-%m-%d %H:%M:%S', 'now', '-' || (n % 525600) || ' minutes')"
+            # Integers computed here, no outside input.
+            cursor.execute(
+                "INSERT INTO activities_activity (kind, company_id, contact_id, direction, subject, notes, owner_id, "
+                "due_at, done_at, duration, outcome_id, outcome_reason, follows_id, repeat, repeat_every, purpose, "
+                "at, version, created_at, updated_at) "
+                f"SELECT 'call', {first_company} + (CAST(n AS BIGINT) * 7919) % {span}, NULL, 'outbound', 'Filler call', '', "
+                f"CASE n % {len(owners)} {owner_case} END, NULL, m, 60, {outcome}, '', NULL, '', 1, '', m, 1, m, m "
+                f"FROM (SELECT n, {moment} AS m FROM ({series}) AS numbers) AS rows"
+            )
+            done += chunk
+    return done
 
 
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
@@ -411,11 +459,16 @@ def main() -> None:
     # Activities: a rep with 100,000 of them lists theirs and logs calls (each call is stored).
     rep = people["account_manager"]
     add_activities(rep, ACTIVITIES)
+    if ACTIVITY_ROWS:
+        started = time.perf_counter()
+        results["activity_rows_added"] = fill_activities(ACTIVITY_ROWS, rep)
+        results["activity_rows_seconds"] = round(time.perf_counter() - started, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     rep_company = Company.objects.filter(owner=rep).order_by("id").first()
     assert rep_company is not None
     results["activities"] = ACTIVITIES
+    results["activity_table_rows"] = Activity.objects.count()
     results["api_activities_mine"] = measure(lambda: ok(am_api.get("/api/v1/activities?owner=me&limit=50")))
     results["api_activities_mine_open"] = measure(
         lambda: ok(am_api.get("/api/v1/activities?owner=me&done=false&limit=50"))
@@ -447,6 +500,11 @@ def main() -> None:
             )
         )
     )
+    # The rep's day and targets (the account manager role's default targets apply), and the team board.
+    results["api_my_day"] = measure(lambda: ok(am_api.get("/api/v1/my-day")))
+    results["ui_my_day"] = measure(lambda: ok(rep_ui.get("/activities/my-day/")))
+    results["api_target_progress"] = measure(lambda: ok(am_api.get("/api/v1/targets/progress")))
+    results["ui_target_board_manager"] = measure(lambda: ok(ui.get("/activities/targets/")))
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import models
 from django.db.models import Count
 
+from klient.activities.calllists.models import CallList
 from klient.activities.models import Activity
 from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
 from klient.core.models import ApiToken, AuditEntry, Role, Team, User
@@ -138,12 +139,15 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
         AuditEntry.objects.count(),
     ) == counts
     activities = Activity.objects.count()
+    reps = [demo for demo in DEMO_USERS if demo.role in {Role.TELESALES, Role.ACCOUNT_MANAGER}]
+    assert CallList.objects.count() == len(reps) == 6
     assert first.splitlines()[0] == (
-        f"Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), {activities} activity(ies) created."
+        "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), "
+        f"{activities} activity(ies), 6 call list(s) created."
     )
     assert 6000 < activities < 9000
     assert second.splitlines()[0] == (
-        "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies) created."
+        "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies), 0 call list(s) created."
     )
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16
@@ -193,13 +197,32 @@ def test_demo_gives_every_rep_a_month_of_work_on_their_own_companies_in_their_la
         run("demo")
     piotr = User.objects.get(username="piotr.zielinski")
     his = Activity.objects.filter(owner=piotr)
-    # The 30 days before Monday 2 March hold the 20 working days from 2 to 27 February.
-    call_days = {call.done_at.astimezone(piotr.tzinfo).date() for call in his.filter(kind="call")}
-    assert len(call_days) == 20
-    assert min(call_days) == datetime.date(2026, 2, 2) and max(call_days) == datetime.date(2026, 2, 27)
-    per_day = his.filter(kind="call").count() / 20
+    # The 30 days before Monday 2 March hold the 20 working days from 2 to 27 February; on the Monday
+    # itself (13:00 in Warsaw) the morning's calls are done and the afternoon's scheduled.
+    calls = his.filter(kind="call")
+    today = datetime.date(2026, 3, 2)
+    call_days = {call.done_at.astimezone(piotr.tzinfo).date() for call in calls.filter(done_at__lt=MONDAY)}
+    assert sorted(call_days)[0] == datetime.date(2026, 2, 2) and sorted(call_days)[-2:] == [
+        datetime.date(2026, 2, 27),
+        today,
+    ]
+    assert len(call_days) == 21
+    assert not calls.filter(done_at__gt=MONDAY).exists()
+    scheduled = calls.filter(done_at__isnull=True)
+    assert scheduled.exists() and not scheduled.filter(due_at__lte=MONDAY).exists()
+    assert {call.due_at.astimezone(piotr.tzinfo).date() for call in scheduled} == {today}
+    per_day = calls.filter(done_at__lt=datetime.datetime(2026, 2, 28, tzinfo=datetime.UTC)).count() / 20
     assert 18 <= per_day <= 36
-    assert set(his.filter(kind="call").values_list("outcome__code", flat=True)) == {
+    # Greetings look alive: one of his contacts has a birthday that Monday, another three days later.
+    birthdays = Contact.objects.filter(company__owner=piotr, birthday__isnull=False).values_list(
+        "birthday", flat=True
+    )
+    near = sorted((day.month, day.day) for day in birthdays if (day.month, day.day) in {(3, 2), (3, 5)})
+    assert near[:1] == [(3, 2)] and (3, 5) in near
+    # Most emails are commercial proposals, some are not.
+    emails = his.filter(kind="email")
+    assert 0.5 < emails.filter(purpose="proposal").count() / emails.count() < 0.9
+    assert set(calls.filter(done_at__isnull=False).values_list("outcome__code", flat=True)) == {
         "reached",
         "no_answer",
         "busy",

@@ -31,7 +31,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
-from klient.activities.models import Activity
+from klient.activities.calllists.models import CallList, CallListEntry, CallScript, ObjectionMark
+from klient.activities.calllists.services import call_list_build
+from klient.activities.greetings.models import Event, GreetingSent, Invitation, ProfessionalHoliday
+from klient.activities.greetings.services import event_create, invitation_token
+from klient.activities.models import Activity, Target
 from klient.activities.services import activity_create
 from klient.api.main import api as ninja_api
 from klient.core.models import ApiToken, Attachment, AuditEntry, Delegation, Note, Role, SavedView, Team, User
@@ -42,8 +46,12 @@ from klient.core.services import (
     team_get_or_create,
     user_create,
 )
+from klient.customers.filters import CompanyFilter
 from klient.customers.models import AccountTeamMember, Company, Contact, ImportJob, ImportStatus
 from klient.customers.services import account_team_add, company_create, contact_create
+from klient.mail.models import Mailing, MailTemplate, OutboxMessage, Unsubscribe
+from klient.reports.models import MonthlyReport
+from klient.reports.services import monthly_report_build
 from tests.conftest import PASSWORD
 
 PERSONAS = ("anonymous", "wrong_role", "other_team", "owner", "manager", "admin")
@@ -114,6 +122,9 @@ def everyone(outcome: Outcome, **overrides: Outcome) -> dict[str, Outcome]:
 
 ACME = "Acme"
 INVALID_LINK = "This link is no longer valid"
+# The month of alice's call in the world; a report's period is given so that the result holds on any day.
+CALLS_PERIOD = "{}?start=2026-02-01&end=2026-02-28"
+ALICE_ROW = "<td>Alice</td>"
 
 UI_VIEWS: dict[str, Spec] = {
     "core:home": Spec("get", "/", everyone(ok("Hello,"))),
@@ -303,8 +314,19 @@ UI_VIEWS: dict[str, Spec] = {
         "/companies/{company}/delete/",
         # Account managers have no delete permission: the permission is checked before visibility.
         everyone(
-            # The account team goes with the company.
-            redirect("/companies/", changes=("companies", "account_team", "contacts", "activities", "audit")),
+            # The account team, the contacts (with their invitations) and the call list entries go with it.
+            redirect(
+                "/companies/",
+                changes=(
+                    "companies",
+                    "account_team",
+                    "contacts",
+                    "activities",
+                    "call_lists",
+                    "invitations",
+                    "audit",
+                ),
+            ),
             wrong_role=FORBIDDEN,
             other_team=FORBIDDEN,
             owner=FORBIDDEN,
@@ -363,6 +385,38 @@ UI_VIEWS: dict[str, Spec] = {
             other_team=HIDDEN,
         ),
         data={"text": "Called about the order"},
+    ),
+    "activities:my_day": Spec(
+        "get",
+        "/activities/my-day/",
+        everyone(
+            ok("<h1>My Day"), owner=ok("<h1>My Day", "Client cards to review", ACME), wrong_role=FORBIDDEN
+        ),
+    ),
+    "activities:my_progress": Spec(
+        "get", "/activities/my-day/progress/", everyone(ok('id="progress-items"'), wrong_role=FORBIDDEN)
+    ),
+    # Posting a target: sales managers for their team's members, administrators for anyone.
+    "activities:target_board": Spec(
+        "post",
+        "/activities/targets/",
+        everyone(
+            FORBIDDEN,
+            manager=redirect("/activities/targets/", changes=("targets", "audit")),
+            admin=redirect("/activities/targets/", changes=("targets", "audit")),
+        ),
+        data={
+            "holder": "user:{alice}",
+            "metric": "calls",
+            "period": "day",
+            "value": "7",
+            "starts_on": "2026-03-02",
+        },
+    ),
+    "activities:target_history": Spec(
+        "get",
+        "/activities/targets/history/?user=alice",
+        everyone(ok("Target history", "Alice"), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
     "activities:call_log": Spec(
         "post",
@@ -423,8 +477,9 @@ UI_VIEWS: dict[str, Spec] = {
     "customers:contact_delete": Spec(
         "post",
         "/companies/contacts/{contact}/delete/",
+        # Jan Nowak's invitation to the fair goes with him.
         everyone(
-            redirect("/companies/{company}/", changes=("contacts", "audit")),
+            redirect("/companies/{company}/", changes=("contacts", "invitations", "audit")),
             wrong_role=FORBIDDEN,
             other_team=HIDDEN,
         ),
@@ -490,6 +545,257 @@ UI_VIEWS: dict[str, Spec] = {
         everyone(ok("Merge contacts", "Jan Nowak"), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
     ),
+    # Mail (tests/mail/ go into detail): alice sent "Matrix mail" to Greta and made a mailing.
+    "mail:outbox": Spec(
+        "get",
+        "/mail/",
+        everyone(
+            ok("Matrix mail"), wrong_role=FORBIDDEN, other_team=ok("Sent email", lacks=("Matrix mail",))
+        ),
+    ),
+    "mail:send": Spec(
+        "get",
+        "/mail/companies/{company}/send/",
+        everyone(ok("greta@acme.example"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "mail:mailing_list": Spec(
+        "get",
+        "/mail/mailings/",
+        everyone(ok('data-mailing="'), wrong_role=FORBIDDEN, other_team=ok("No mailings yet.")),
+    ),
+    "mail:mailing_new": Spec(
+        "get",
+        "/mail/mailings/new/?ids={company}",
+        everyone(
+            ok("1 company will get a message."),
+            wrong_role=FORBIDDEN,
+            other_team=ok("0 companies will get a message."),
+        ),
+    ),
+    "mail:mailing_detail": Spec(
+        "get",
+        "/mail/mailings/{mailing}/",
+        everyone(ok("data-progress"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "mail:unsubscribe": Spec(
+        "get",
+        "/mail/unsubscribe/not-a-token/",
+        {p: ok("This link is not valid", status=400) for p in PERSONAS},
+    ),
+    # Greetings and events (tests/greetings/ go into detail): occasions are those of one's own companies.
+    "greetings:greeting_list": Spec(
+        "get",
+        "/greetings/",
+        everyone(
+            ok("No occasions in this period."),
+            wrong_role=FORBIDDEN,
+            owner=ok("Birthday: Greta Gruss (Acme)"),
+        ),
+    ),
+    "greetings:greeting_send": Spec(
+        "post",
+        "/greetings/send/{greta}/birthday/{greeting_year}/",
+        everyone(
+            redirect("/greetings/", changes=("greetings", "activities", "mail", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"next": "/greetings/"},
+    ),
+    "greetings:holiday_list": Spec(
+        "get", "/greetings/holidays/", everyone(ok("Builder&#x27;s Day"), wrong_role=FORBIDDEN)
+    ),
+    # The professional holiday calendar: sales managers (and administrators) edit it.
+    "greetings:holiday_create": Spec(
+        "get",
+        "/greetings/holidays/new/",
+        everyone(FORBIDDEN, manager=ok("New professional holiday"), admin=ok("New professional holiday")),
+    ),
+    "greetings:holiday_edit": Spec(
+        "get",
+        "/greetings/holidays/{holiday}/edit/",
+        everyone(FORBIDDEN, manager=ok("Edit Builder&#x27;s Day"), admin=ok("Edit Builder&#x27;s Day")),
+    ),
+    "greetings:event_list": Spec("get", "/greetings/events/", everyone(ok("Budma"), wrong_role=FORBIDDEN)),
+    "greetings:event_detail": Spec(
+        "get",
+        "/greetings/events/{event}/",
+        everyone(
+            ok("Budma", "Jan Nowak"), wrong_role=FORBIDDEN, other_team=ok("Budma", lacks=("Jan Nowak",))
+        ),
+    ),
+    "greetings:event_invite": Spec(
+        "post",
+        "/greetings/events/{event}/invite/",
+        # Carol cannot see Greta: the form comes back with the error, nothing is stored or sent.
+        everyone(
+            redirect("/greetings/events/{event}/", changes=("invitations", "activities", "mail", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=ok("Some contacts do not exist, or you may not see them.", status=400),
+        ),
+        wrong_role="sam",
+        data={"contact_ids": "{greta}"},
+    ),
+    "greetings:invitation_answer": Spec(
+        "post",
+        "/greetings/invitations/{invitation}/answer/",
+        everyone(
+            redirect("/greetings/events/{event}/#invitations", changes=("invitations", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"status": "accepted"},
+    ),
+    # The invited contact's link: no sign-in; opening it changes nothing.
+    "greetings:invitation_reply": Spec(
+        "get", "/greetings/reply/{invitation_token}/accept/", {p: ok("Yes, I will come") for p in PERSONAS}
+    ),
+    # Calendar (tests/calendars/ go into detail). The world's activity is a note: invitations are refused
+    # (a message, no mail) to whoever may see and change it. No feed has this token.
+    "calendars:calendar": Spec("get", "/calendar/", everyone(ok('id="calendar"'), wrong_role=FORBIDDEN)),
+    "calendars:feed": Spec("get", "/calendar/feed/not-a-token.ics", dict.fromkeys(PERSONAS, HIDDEN)),
+    "calendars:feed_revoke": Spec(
+        "post",
+        "/calendar/feed/revoke/",
+        everyone(redirect("/me/#calendar-feed", changes=("audit",)), wrong_role=FORBIDDEN),
+    ),
+    "calendars:meeting_invitation": Spec(
+        "post",
+        "/calendar/meetings/{activity}/invitation/",
+        everyone(redirect("/calendar/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    # Call lists (tests/calllists/ go into detail): alice works "Acme calls" and holds its entry.
+    "calllists:list": Spec(
+        "get",
+        "/call-lists/",
+        everyone(
+            ok("Acme calls"), wrong_role=FORBIDDEN, other_team=ok("No call lists yet.", lacks=("Acme calls",))
+        ),
+    ),
+    "calllists:build": Spec("get", "/call-lists/new/", everyone(ok("New call list"), wrong_role=FORBIDDEN)),
+    "calllists:detail": Spec(
+        "get", "/call-lists/{call_list}/", everyone(ok("Acme calls"), wrong_role=FORBIDDEN, other_team=HIDDEN)
+    ),
+    "calllists:assign": Spec(
+        "post",
+        "/call-lists/{call_list}/assign/",
+        everyone(
+            redirect("/call-lists/{call_list}/", changes=("call_lists", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=FORBIDDEN,
+            owner=FORBIDDEN,
+        ),
+        data={"users": "{bob}"},
+    ),
+    "calllists:work": Spec(
+        "get",
+        "/call-lists/{call_list}/work/",
+        # Only those the list is assigned to work it; the others are sent back to the list.
+        everyone(
+            redirect("/call-lists/{call_list}/"),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok("Acme", "Log & next"),
+        ),
+    ),
+    "calllists:entry_log": Spec(
+        "post",
+        "/call-lists/{call_list}/entries/{call_entry}/log/",
+        everyone(
+            redirect("/call-lists/{call_list}/work/"),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/call-lists/{call_list}/work/", changes=("call_lists", "activities", "audit")),
+        ),
+        data={"outcome": "reached", "direction": "outbound"},
+    ),
+    "calllists:entry_skip": Spec(
+        "post",
+        "/call-lists/{call_list}/entries/{call_entry}/skip/",
+        everyone(
+            redirect("/call-lists/{call_list}/work/"),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/call-lists/{call_list}/work/", changes=("call_lists", "audit")),
+        ),
+        data={"reason": "Closed"},
+    ),
+    "calllists:entry_snooze": Spec(
+        "post",
+        "/call-lists/{call_list}/entries/{call_entry}/snooze/",
+        everyone(
+            redirect("/call-lists/{call_list}/work/"),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/call-lists/{call_list}/work/", changes=("call_lists", "audit")),
+        ),
+        data={"until": "2030-01-01T10:00"},
+    ),
+    "calllists:script_list": Spec(
+        "get", "/call-lists/scripts/", everyone(ok("Matrix script"), wrong_role=FORBIDDEN)
+    ),
+    "calllists:script_detail": Spec(
+        "get", "/call-lists/scripts/{script}/", everyone(ok("Matrix script"), wrong_role=FORBIDDEN)
+    ),
+    "calllists:objection_list": Spec(
+        "get", "/call-lists/objections/", everyone(ok("It is too expensive"), wrong_role=FORBIDDEN)
+    ),
+    "calllists:objection_report": Spec(
+        "get", "/call-lists/objections/report/", everyone(ok("Which answers work"), wrong_role=FORBIDDEN)
+    ),
+    # Reports (tests/reports/ go into detail): alice made a call in February 2026 and has a monthly report.
+    # Each reads the calls and reports of the user, of the team for its lead, of everyone for an
+    # administrator; the portal customer has no report permission.
+    "reports:index": Spec(
+        "get",
+        "/reports/",
+        everyone(ok('data-report="calls"', 'data-report="monthly"'), wrong_role=FORBIDDEN),
+    ),
+    "reports:calls": Spec(
+        "get",
+        CALLS_PERIOD.format("/reports/calls/"),
+        everyone(
+            ok(ALICE_ROW, "1 call"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("0 calls", lacks=(ALICE_ROW,)),
+        ),
+    ),
+    "reports:calls_csv": Spec(
+        "get",
+        CALLS_PERIOD.format("/reports/calls/export.csv"),
+        everyone(ok("Alice,1,"), wrong_role=FORBIDDEN, other_team=ok("Total,0,", lacks=("Alice",))),
+    ),
+    # An XLSX file is compressed: its content is checked in tests/reports/test_call_analysis.py.
+    "reports:calls_xlsx": Spec(
+        "get", CALLS_PERIOD.format("/reports/calls/export.xlsx"), everyone(ok(), wrong_role=FORBIDDEN)
+    ),
+    "reports:monthly_list": Spec(
+        "get",
+        "/reports/monthly/",
+        everyone(
+            ok('data-report="', ALICE_ROW),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No reports yet.", lacks=('data-report="', ALICE_ROW)),
+        ),
+    ),
+    # Only the author comments, while the comment is open; the team lead and the administrator read it.
+    "reports:monthly_detail": Spec(
+        "post",
+        "/reports/monthly/{monthly_report}/",
+        everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/reports/monthly/{monthly_report}/", changes=("reports", "audit")),
+        ),
+        data={"comment": "A good month"},
+    ),
+    "reports:monthly_pdf": Spec(
+        "get",
+        "/reports/monthly/{monthly_report}/pdf/",
+        everyone(ok("%PDF"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
 }
 
 
@@ -504,6 +810,24 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/me",
         api_everyone(ok('"timezone": "Europe/Warsaw"', changes=("users", "audit"))),
         data={"timezone": "Europe/Warsaw"},
+    ),
+    "GET /api/v1/calendar": Spec(
+        "get",
+        "/api/v1/calendar?start=2026-03-02&end=2026-03-08",
+        api_everyone(ok('"items": []'), wrong_role=FORBIDDEN),
+    ),
+    "POST /api/v1/me/calendar-feed/revoke": Spec(
+        "post",
+        "/api/v1/me/calendar-feed/revoke",
+        api_everyone(
+            ok('"calendar_feed_url": "http://testserver/calendar/feed/', changes=("audit",)),
+            wrong_role=FORBIDDEN,
+        ),
+    ),
+    "POST /api/v1/meetings/{activity_id}/invitation": Spec(
+        "post",
+        "/api/v1/meetings/{activity}/invitation",
+        api_everyone(ok('"field": "kind"', status=422), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
     "GET /api/v1/companies": Spec(
         "get",
@@ -538,7 +862,18 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/companies/{company}",
         # Visibility first (404), then the delete permission, which account managers lack (403).
         api_everyone(
-            ok(status=204, changes=("companies", "account_team", "contacts", "activities", "audit")),
+            ok(
+                status=204,
+                changes=(
+                    "companies",
+                    "account_team",
+                    "contacts",
+                    "activities",
+                    "call_lists",
+                    "invitations",
+                    "audit",
+                ),
+            ),
             wrong_role=FORBIDDEN,
             other_team=HIDDEN,
             owner=FORBIDDEN,
@@ -623,7 +958,11 @@ API_OPERATIONS: dict[str, Spec] = {
     "DELETE /api/v1/contacts/{contact_id}": Spec(
         "delete",
         "/api/v1/contacts/{contact}",
-        api_everyone(ok(status=204, changes=("contacts", "audit")), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        api_everyone(
+            ok(status=204, changes=("contacts", "invitations", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
     ),
     "GET /api/v1/contacts/{contact_id}/history": Spec(
         "get",
@@ -650,6 +989,35 @@ API_OPERATIONS: dict[str, Spec] = {
         ),
         wrong_role="sam",
         data={"drop": "{contact_duplicate}"},
+    ),
+    "GET /api/v1/my-day": Spec(
+        "get", "/api/v1/my-day", api_everyone(ok('"items": ', '"user": '), wrong_role=FORBIDDEN)
+    ),
+    "GET /api/v1/targets/progress": Spec(
+        "get",
+        "/api/v1/targets/progress?user=alice",
+        api_everyone(ok('"metric": "calls"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        not_found_errors=[
+            {"field": "user", "message": "No user with this name, or you may not follow their work."}
+        ],
+    ),
+    "GET /api/v1/targets/history": Spec(
+        "get",
+        "/api/v1/targets/history?user=alice&period=month",
+        api_everyone(ok('"period": "month"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        not_found_errors=[
+            {"field": "user", "message": "No user with this name, or you may not follow their work."}
+        ],
+    ),
+    "POST /api/v1/targets": Spec(
+        "post",
+        "/api/v1/targets",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"value": 7', status=201, changes=("targets", "audit")),
+            admin=ok('"value": 7', status=201, changes=("targets", "audit")),
+        ),
+        data={"metric": "calls", "period": "day", "value": 7, "user": "alice"},
     ),
     "GET /api/v1/activities": Spec(
         "get",
@@ -693,6 +1061,195 @@ API_OPERATIONS: dict[str, Spec] = {
         "get",
         "/api/v1/activities/{activity}/history",
         api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "GET /api/v1/greetings": Spec(
+        "get",
+        "/api/v1/greetings",
+        api_everyone(ok('"items": []'), wrong_role=FORBIDDEN, owner=ok('"contact_name": "Greta Gruss"')),
+    ),
+    "POST /api/v1/mail": Spec(
+        "post",
+        "/api/v1/mail",
+        api_everyone(
+            ok('"subject": "Matrix"', status=201, changes=("mail", "activities", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        data={"contact_id": "{greta}", "subject": "Matrix", "body": "Hello"},
+        not_found_errors=[
+            {"field": "contact_id", "message": "No contact with this id, or you may not see it."}
+        ],
+    ),
+    "GET /api/v1/mail/outbox": Spec(
+        "get",
+        "/api/v1/mail/outbox",
+        api_everyone(ok('"subject": "Matrix mail"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "GET /api/v1/mail/outbox/{message_id}": Spec(
+        "get",
+        "/api/v1/mail/outbox/{outbox_message}",
+        api_everyone(ok('"subject": "Matrix mail"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/mailings": Spec(
+        "post",
+        "/api/v1/mailings",
+        api_everyone(
+            ok('"queued_count": 1', status=201, changes=("mail", "activities", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"companies": ["{company}"]},
+        not_found_errors=[
+            {"field": "companies", "message": "One of the companies does not exist, or you may not see it."}
+        ],
+    ),
+    "GET /api/v1/mailings": Spec(
+        "get",
+        "/api/v1/mailings",
+        api_everyone(ok('"template": "proposal"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "GET /api/v1/mailings/{mailing_id}": Spec(
+        "get",
+        "/api/v1/mailings/{mailing}",
+        api_everyone(ok('"template": "proposal"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/greetings": Spec(
+        "post",
+        "/api/v1/greetings",
+        api_everyone(
+            ok('"occasion": "birthday"', status=201, changes=("greetings", "activities", "mail", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"contact_id": "{greta}", "occasion": "birthday", "year": "{greeting_year}"},
+        not_found_errors=[
+            {"field": "contact_id", "message": "No contact with this id, or you may not see it."}
+        ],
+    ),
+    "GET /api/v1/events": Spec(
+        "get", "/api/v1/events", api_everyone(ok('"name": "Budma"'), wrong_role=FORBIDDEN)
+    ),
+    "POST /api/v1/events": Spec(
+        "post",
+        "/api/v1/events",
+        api_everyone(ok('"name": "Expo"', status=201, changes=("events", "audit")), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+        data={
+            "name": "Expo",
+            "kind": "exhibition",
+            "starts_at": "2030-05-12T09:00:00+02:00",
+            "ends_at": "2030-05-12T17:00:00+02:00",
+        },
+    ),
+    "GET /api/v1/events/{event_id}": Spec(
+        "get", "/api/v1/events/{event}", api_everyone(ok('"name": "Budma"'), wrong_role=FORBIDDEN)
+    ),
+    "GET /api/v1/events/{event_id}/invitations": Spec(
+        "get",
+        "/api/v1/events/{event}/invitations",
+        api_everyone(ok('"contact_name": "Jan Nowak"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "POST /api/v1/events/{event_id}/invitations": Spec(
+        "post",
+        "/api/v1/events/{event}/invitations",
+        # Carol cannot see Greta: 422 naming `contacts`, nothing stored or sent.
+        api_everyone(
+            ok('"invited_by": ', status=201, changes=("invitations", "activities", "mail", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=Outcome(422, contains=("Some contacts do not exist",)),
+        ),
+        wrong_role="sam",
+        data={"contacts": ["{greta}"]},
+    ),
+    "POST /api/v1/invitations/{invitation_id}/answer": Spec(
+        "post",
+        "/api/v1/invitations/{invitation}/answer",
+        api_everyone(
+            ok('"status": "accepted"', changes=("invitations", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"status": "accepted"},
+    ),
+    "GET /api/v1/call-lists": Spec(
+        "get",
+        "/api/v1/call-lists",
+        api_everyone(ok('"name": "Acme calls"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "POST /api/v1/call-lists": Spec(
+        "post",
+        "/api/v1/call-lists",
+        api_everyone(
+            ok('"name": "More calls"', status=201, changes=("call_lists", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=Outcome(422, contains=("No company you can see matches the filter.",)),
+        ),
+        wrong_role="sam",
+        data={"name": "More calls", "filter": {"ids": ["{company}"]}},
+    ),
+    "GET /api/v1/call-lists/{call_list_id}": Spec(
+        "get",
+        "/api/v1/call-lists/{call_list}",
+        api_everyone(ok('"name": "Acme calls"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/call-lists/{call_list_id}/assign": Spec(
+        "post",
+        "/api/v1/call-lists/{call_list}/assign",
+        api_everyone(
+            ok('"assignees": ["bob"]', changes=("call_lists", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=FORBIDDEN,
+            owner=FORBIDDEN,
+        ),
+        data={"users": ["bob"]},
+    ),
+    "POST /api/v1/call-lists/{call_list_id}/next": Spec(
+        "post",
+        "/api/v1/call-lists/{call_list}/next",
+        api_everyone(FORBIDDEN, other_team=HIDDEN, owner=ok('"position": 1')),
+    ),
+    "POST /api/v1/call-lists/{call_list_id}/entries/{entry_id}": Spec(
+        "post",
+        "/api/v1/call-lists/{call_list}/entries/{call_entry}",
+        # Only the rep who holds the entry handles it; the others get 409.
+        api_everyone(
+            Outcome(409),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok('"state": "skipped"', changes=("call_lists", "audit")),
+        ),
+        data={"action": "skip"},
+    ),
+    "GET /api/v1/scripts": Spec(
+        "get", "/api/v1/scripts", api_everyone(ok('"name": "Matrix script"'), wrong_role=FORBIDDEN)
+    ),
+    "GET /api/v1/objections": Spec(
+        "get", "/api/v1/objections", api_everyone(ok('"code": "too_expensive"'), wrong_role=FORBIDDEN)
+    ),
+    "GET /api/v1/objections/report": Spec(
+        "get", "/api/v1/objections/report", api_everyone(ok('"items": []'), wrong_role=FORBIDDEN)
+    ),
+    "GET /api/v1/reports/calls": Spec(
+        "get",
+        CALLS_PERIOD.format("/api/v1/reports/calls"),
+        api_everyone(
+            ok('"key": "alice"'),
+            wrong_role=FORBIDDEN,
+            other_team=ok('"rows": []', lacks=('"key": "alice"',)),
+        ),
+    ),
+    "GET /api/v1/reports/monthly": Spec(
+        "get",
+        "/api/v1/reports/monthly",
+        api_everyone(ok('"user": "alice"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "GET /api/v1/reports/monthly/{report_id}": Spec(
+        "get",
+        "/api/v1/reports/monthly/{monthly_report}",
+        api_everyone(ok('"user": "alice"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
 }
 
@@ -832,6 +1389,60 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             },
         )
         activity = activity_create(actor=users["alice"], company=company, kind="note", subject="Kick-off")
+        # Greetings and events: Greta's birthday is in three days; Jan Nowak is invited to the fair.
+        today_for_greetings = timezone.localdate() + datetime.timedelta(days=3)
+        greta = contact_create(
+            actor=users["alice"],
+            company=company,
+            first_name="Greta",
+            last_name="Gruss",
+            email="greta@acme.example",
+            birthday=today_for_greetings.replace(year=1980),
+        )
+        fair = event_create(
+            actor=users["alice"],
+            name="Budma",
+            kind="fair",
+            starts_at=timezone.now() + datetime.timedelta(days=30),
+            ends_at=timezone.now() + datetime.timedelta(days=32),
+        )
+        invitation = Invitation.objects.create(event=fair, contact=contact, invited_by=users["alice"])
+        # Call lists: alice's list of Acme, with the script, and she holds (has claimed) its entry.
+        matrix_script = CallScript.objects.create(name="Matrix script")
+        call_list = call_list_build(
+            actor=users["alice"],
+            name="Acme calls",
+            company_filter=CompanyFilter(ids=[company.pk]),
+            script=matrix_script,
+        )
+        call_entry = call_list.entries.get()
+        CallListEntry.objects.filter(pk=call_entry.pk).update(
+            claimed_by=users["alice"], claimed_at=timezone.now()
+        )
+        # Mail: a message alice sent to Greta, and a mailing of hers.
+        outbox_message = OutboxMessage.objects.create(
+            key="matrix",
+            to_email="greta@acme.example",
+            subject="Matrix mail",
+            body="Hello",
+            sender=users["alice"],
+            contact=greta,
+            company=company,
+        )
+        mailing = Mailing.objects.create(
+            template=MailTemplate.objects.get(code="proposal"), created_by=users["alice"], rate_per_minute=30
+        )
+        # Reports: a call of alice's in February 2026, and her report of this month, open for comment
+        # until the 3rd of the next month whatever the day the suite runs (a past month's is final by then).
+        activity_create(
+            actor=users["alice"],
+            company=company,
+            kind="call",
+            subject="Matrix call",
+            outcome="reached",
+            done_at=datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC),
+        )
+        monthly_report = monthly_report_build(user=users["alice"], month=timezone.localdate())
         today = timezone.localdate()
         delegation = delegation_create(
             absent_user=users["alice"],
@@ -851,8 +1462,21 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "import_job": import_job.pk,
             "delegation": delegation.pk,
             "activity": activity.pk,
+            "greta": greta.pk,
+            "greeting_year": today_for_greetings.year,
+            "event": fair.pk,
+            "invitation": invitation.pk,
+            "holiday": ProfessionalHoliday.objects.get(code="ru-builders-day").pk,
+            "invitation_token": invitation_token(invitation),  # type: ignore[dict-item]
+            "call_list": call_list.pk,
+            "call_entry": call_entry.pk,
+            "script": matrix_script.pk,
+            "alice": users["alice"].pk,
             "bob": users["bob"].pk,
             "tom": users["tom"].pk,
+            "outbox_message": outbox_message.pk,
+            "mailing": mailing.pk,
+            "monthly_report": monthly_report.pk,
         }
         transaction.set_rollback(True)
 
@@ -878,6 +1502,8 @@ def _fill(value: Any, ids: dict[str, int]) -> Any:
         return value.format(**ids)
     if isinstance(value, dict):
         return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
     return value
 
 
@@ -904,13 +1530,35 @@ def db_state() -> dict[str, Any]:
         ),
         "users": list(User.objects.order_by("pk").values_list("username", "language", "timezone")),
         "activities": list(Activity.objects.order_by("pk").values_list("pk", "subject", "version")),
+        "targets": list(Target.objects.order_by("pk").values_list("pk", "user_id", "value")),
+        "call_lists": [
+            list(CallList.objects.order_by("pk").values_list("pk", "version")),
+            list(
+                CallListEntry.objects.order_by("pk").values_list("pk", "state", "claimed_by", "assigned_to")
+            ),
+            list(CallList.assignees.through.objects.order_by("pk").values_list("call_list_id", "user_id")),
+        ],
+        "objection_marks": ObjectionMark.objects.count(),
+        "greetings": list(GreetingSent.objects.order_by("pk").values_list("contact_id", "occasion", "year")),
+        "events": list(Event.objects.order_by("pk").values_list("pk", "name", "version")),
+        "invitations": list(Invitation.objects.order_by("pk").values_list("pk", "contact_id", "status")),
+        "mail": [
+            list(OutboxMessage.objects.order_by("pk").values_list("pk", "status")),
+            list(Mailing.objects.order_by("pk").values_list("pk", flat=True)),
+            Unsubscribe.objects.count(),
+        ],
+        "reports": list(
+            MonthlyReport.objects.order_by("pk").values_list(
+                "pk", "user_id", "month", "comment", "finalized_at", "sent_at"
+            )
+        ),
     }
 
 
 def _body(response: Any) -> str:
     if response.streaming:
         return b"".join(response.streaming_content).decode(errors="replace")
-    return response.content.decode()
+    return response.content.decode(errors="replace")  # a PDF is binary
 
 
 def _check(
@@ -982,4 +1630,6 @@ def test_api_operation_answers_each_persona(operation, persona, world, api):
             "You may not merge contacts.",
             "You may not change companies.",
             "You may not create companies.",
+            "This call list is not assigned to you.",
+            "You may not build call lists.",
         }

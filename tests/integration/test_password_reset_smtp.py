@@ -2,51 +2,14 @@
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from django.test import Client, override_settings
+from django.test import Client
 
 from klient.core.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-class Sink:
-    """Keeps every message the SMTP server receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content))
-        )
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink():
-    sink = Sink()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-        ):
-            yield sink
-    finally:
-        controller.stop()
 
 
 def test_it_mails_a_working_reset_link_through_smtp(smtp_sink, alice: User) -> None:

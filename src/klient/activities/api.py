@@ -62,6 +62,7 @@ class ActivityOut(Schema):
     follows: int | None = Field(description="Id of the activity whose next step this is")
     repeat: str = Field(description="A recurring task: daily, weekly, monthly or yearly; else empty")
     repeat_every: int = Field(description="Every how many days, weeks, months or years")
+    purpose: str = Field(description="Emails sent from Klient: proposal, greeting or invitation; else empty")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -145,6 +146,7 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "follows": activity.follows_id,
         "repeat": activity.repeat,
         "repeat_every": activity.repeat_every,
+        "purpose": activity.purpose,
         "version": activity.version,
         "created_at": activity.created_at,
         "updated_at": activity.updated_at,

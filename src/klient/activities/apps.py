@@ -8,6 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self) -> None:
-        from klient.activities.timeline import register
+        from klient.activities import myday_sources, timeline
 
-        register()
+        timeline.register()
+        myday_sources.register()

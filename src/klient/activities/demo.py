@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from klient.activities.models import Activity, ActivityKind, CallOutcome, Direction
+from klient.activities.models import Activity, ActivityKind, CallOutcome, Direction, Purpose
 from klient.core.audit import diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, User
 from klient.customers.demo import EXTERNAL_ID_PREFIX
@@ -136,10 +136,34 @@ def _rep_activities(
                 outcome_reason=rng.choice(words["reason"]) if code == "not_interested" else "",
             )
         for _email in range(rng.randint(4, 12)):
-            add(ActivityKind.EMAIL, day, direction=Direction.OUTBOUND, done_at=_at(rng, day, zone))
+            add(
+                ActivityKind.EMAIL,
+                day,
+                direction=Direction.OUTBOUND,
+                done_at=_at(rng, day, zone),
+                # Most emails sent from Klient are commercial proposals (they count towards the target).
+                purpose=Purpose.PROPOSAL if rng.random() < 0.7 else "",
+            )
         for kind in (ActivityKind.MEETING, ActivityKind.VISIT):
             if rng.random() < 0.3:
                 add(kind, day, done_at=_at(rng, day, zone), duration=rng.choice([1800, 3600, 5400]))
+    # Today so far: the calls of the morning done, the rest of the day's calls scheduled.
+    local_now = timezone.now().astimezone(zone)
+    if today.weekday() < 5:
+        for _call in range(rng.randint(10, 16)):
+            moment = _at(rng, today, zone)
+            if moment <= local_now:
+                code = rng.choices(codes, weights)[0]
+                add(
+                    ActivityKind.CALL,
+                    today,
+                    direction=Direction.OUTBOUND,
+                    done_at=moment,
+                    outcome=outcomes[code],
+                    outcome_reason=rng.choice(words["reason"]) if code == "not_interested" else "",
+                )
+            else:
+                add(ActivityKind.CALL, today, direction=Direction.OUTBOUND, due_at=moment)
     for ahead in range(-4, 8):
         day = today + datetime.timedelta(days=ahead)
         if day.weekday() < 5 and rng.random() < 0.7:
@@ -179,4 +203,20 @@ def demo_activities_load(owners: list[User]) -> int:
                 for activity in saved
             )
         count += len(activities)
+        _birthdays_soon(rng, owner, today)
     return count
+
+
+def _birthdays_soon(rng: random.Random, owner: User, today: datetime.date) -> None:
+    """Two of the rep's contacts have a birthday today and in three days, so that My Day shows greetings
+    on the first run (the other demo birthdays are spread over the year)."""
+    contacts = list(
+        Contact.objects.filter(company__owner=owner, company__external_id__startswith=EXTERNAL_ID_PREFIX)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    for pk, ahead in zip(rng.sample(contacts, min(2, len(contacts))), (0, 3), strict=False):
+        day = today + datetime.timedelta(days=ahead)
+        # 1980 is a leap year: a 29 February birthday is a real date.
+        Contact.objects.filter(pk=pk).update(birthday=day.replace(year=1980))

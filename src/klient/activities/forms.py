@@ -9,8 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from klient.activities.models import CallOutcome, Direction
-from klient.core.models import User
+from klient.activities.models import CallOutcome, Direction, Metric, Period
+from klient.activities.targets import SALES_ROLES, can_set_targets, people_to_follow
+from klient.core.models import Role, Team, User
+from klient.core.visibility import user_team_ids
 from klient.customers.models import Company, Contact
 
 
@@ -84,3 +86,60 @@ class CallLogForm(forms.Form):
                 due = due.replace(tzinfo=self.user.tzinfo)
             values["next_step"] = {"subject": data["next_subject"], "due_at": due}
         return values
+
+
+class TargetForm(forms.Form):
+    """A target for one member of the manager's teams, one of their teams, or (administrators) a role."""
+
+    holder = forms.ChoiceField(label=_("For"))
+    metric = forms.ChoiceField(label=_("Metric"), choices=Metric.choices)
+    period = forms.ChoiceField(label=_("Period"), choices=Period.choices)
+    value = forms.IntegerField(
+        label=_("Target"), min_value=0, max_value=100_000, help_text=_("0 switches the metric off.")
+    )
+    starts_on = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._people = {
+            f"user:{person.pk}": person
+            for person in people_to_follow(actor).filter(role__in=SALES_ROLES)
+            if can_set_targets(actor, user=person)
+        }
+        teams = Team.objects.all() if actor.is_superuser else Team.objects.filter(pk__in=user_team_ids(actor))
+        self._teams = {f"team:{team.pk}": team for team in teams.order_by("name")}
+        self._roles = {f"role:{role}": role for role in SALES_ROLES} if actor.is_superuser else {}
+        choices: list[Any] = [("", "—")]
+        if self._people:
+            choices.append(
+                (
+                    _("People"),
+                    [
+                        (key, person.get_full_name() or person.username)
+                        for key, person in self._people.items()
+                    ],
+                )
+            )
+        if self._teams:
+            choices.append((_("Teams"), [(key, team.name) for key, team in self._teams.items()]))
+        if self._roles:
+            choices.append((_("Roles"), [(key, Role(role).label) for key, role in self._roles.items()]))
+        holder = self.fields["holder"]
+        assert isinstance(holder, forms.ChoiceField)
+        holder.choices = choices
+
+    def values(self) -> dict[str, Any]:
+        """The target_set arguments."""
+        data = self.cleaned_data
+        key = data["holder"]
+        return {
+            "metric": data["metric"],
+            "period": data["period"],
+            "value": data["value"],
+            "starts_on": data["starts_on"],
+            "user": self._people.get(key),
+            "team": self._teams.get(key),
+            "role": self._roles.get(key, ""),
+        }

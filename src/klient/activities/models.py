@@ -196,3 +196,78 @@ class Activity(VersionedModel):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class Metric(models.TextChoices):
+    """What a target counts; the values are the API's codes (definitions in docs/user-guide.md)."""
+
+    CALLS = "calls", _("Calls")
+    PHONE_OFFERS = "phone_offers", _("Phone offers")
+    PROPOSAL_EMAILS = "proposal_emails", _("Proposal emails")
+    NEW_CONTRACTS = "new_contracts", _("New contracts")
+
+
+class Period(models.TextChoices):
+    """The period a target is set for; the values are the API's codes."""
+
+    DAY = "day", _("Day")
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+
+
+class Target(models.Model):
+    """How much of a metric someone should do in a period, from `starts_on` on. It is set for one user,
+    one team or one role (exactly one); the most specific applies (user, then team, then role), and of
+    those the latest start. A change is a new row from the day it applies, so history keeps the target
+    that was in force. A value of 0 means "no target"."""
+
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    value = models.PositiveIntegerField(_("target"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="targets",
+    )
+    team = models.ForeignKey(
+        "core.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=32, blank=True)
+    starts_on = models.DateField(_("from"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("set"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["metric", "period", "-starts_on", "-id"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(metric__in=Metric.values), name="target_metric_known"),
+            models.CheckConstraint(condition=models.Q(period__in=Period.values), name="target_period_known"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, team__isnull=True, role="")
+                    | models.Q(user__isnull=True, team__isnull=False, role="")
+                    | (models.Q(user__isnull=True, team__isnull=True) & ~models.Q(role=""))
+                ),
+                name="target_one_holder",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user"]),
+            models.Index(fields=["team"]),
+            models.Index(fields=["role"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} / {self.get_period_display()}: {self.value}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils.functional import cached_property
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class MyDay:
 
     @cached_property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.user.time_zone or "UTC")
+        return self.user.tzinfo
 
     @cached_property
     def start(self) -> datetime.datetime:
@@ -71,6 +72,19 @@ class MyDay:
     @cached_property
     def owner_ids(self) -> list[int]:
         return [owner.pk for owner in self.owners]
+
+    def visible(self, prefix: str = "") -> Q:
+        """Records whose company the user sees on this day: by their own rights, or by the rights of an
+        absent user they stand in for that day (`prefix` reaches the company, e.g. "company__")."""
+        from klient.core.visibility import company_visibility_q
+
+        combined = Q(pk__in=[])
+        for owner in self.owners:
+            condition = company_visibility_q(owner, prefix, with_delegations=False)
+            if condition is None:
+                return Q()
+            combined |= condition
+        return combined
 
 
 MyDaySource = Callable[[MyDay], Iterable[MyDayItem]]
@@ -100,11 +114,57 @@ def _rank(entry: _Registered) -> tuple[int, str]:
     return (entry.rank, entry.name)
 
 
-def due_sort_key(item: MyDayItem) -> tuple[Any, str]:
-    """Order inside a group: dated items by their time (a date counts as its midnight), then title."""
+def _due_sort_key(item: MyDayItem, zone: ZoneInfo) -> tuple[Any, str]:
+    """Order inside a group: dated items by their time (a date counts as its midnight in the user's
+    zone), undated ones last, then by title."""
     due = item.due
     if due is None:
         return (datetime.datetime.max.replace(tzinfo=datetime.UTC), item.title)
     if not isinstance(due, datetime.datetime):
-        due = datetime.datetime.combine(due, datetime.time.min, tzinfo=datetime.UTC)
+        due = datetime.datetime.combine(due, datetime.time.min, tzinfo=zone)
     return (due, item.title)
+
+
+@dataclass(frozen=True)
+class MyDayGroup:
+    """The items of one source, in order; `more` counts items left out (each source shows at most
+    `LIMIT` of them)."""
+
+    name: str
+    items: list[MyDayItem]
+    more: int = 0
+
+
+# A source gives at most this many items; the rest are counted in MyDayGroup.more.
+LIMIT = 50
+
+
+def myday_owners(user: User, date: datetime.date) -> list[User]:
+    """The user, then every active user whose delegation to them is in force on `date`."""
+    from klient.core.models import Delegation, User
+
+    absent_ids = Delegation.objects.active_on(date).filter(deputy=user).values("absent_user_id")
+    absent = list(User.objects.filter(pk__in=absent_ids, is_active=True).order_by("username"))
+    return [user, *absent]
+
+
+def myday_build(*, user: User, date: datetime.date) -> list[MyDayGroup]:
+    """My Day of `user` on `date`: each registered source's items, groups in rank order, items by due
+    time; during a delegation the absent users' items are included (their `owner` says whose)."""
+    day = MyDay(user=user, date=date, owners=myday_owners(user, date))
+    groups = []
+    for name, _rank_value, source in myday_sources():
+        found = source(day)
+        items = sorted(found, key=lambda item: _due_sort_key(item, day.tz))
+        total = getattr(found, "total", len(items))
+        if items:
+            groups.append(MyDayGroup(name, items[:LIMIT], max(0, total - min(LIMIT, len(items)))))
+    return groups
+
+
+class Truncated(list[MyDayItem]):
+    """Items of a source that read only the first LIMIT of them; `total` is how many there are."""
+
+    def __init__(self, items: Iterable[MyDayItem], total: int) -> None:
+        super().__init__(items)
+        self.total = total

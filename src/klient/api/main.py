@@ -135,6 +135,7 @@ def _add_routers() -> None:
     from klient.activities.calendars.api import router as calendars_router
     from klient.activities.calllists.api import router as calllists_router
     from klient.activities.greetings.api import router as greetings_router
+    from klient.activities.myday_api import router as myday_router
     from klient.core.api import router as core_router
     from klient.customers.api import router as customers_router
     from klient.customers.contacts_api import router as contacts_router
@@ -145,6 +146,7 @@ def _add_routers() -> None:
     api.add_router("/companies", customers_router)
     api.add_router("/contacts", contacts_router)
     api.add_router("/activities", activities_router)
+    api.add_router("/", myday_router)
     # Each of these routers names its own paths (e.g. /call-lists, /scripts, /objections).
     api.add_router("/", calllists_router)
     api.add_router("/", greetings_router)

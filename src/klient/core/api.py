@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from klient.api.auth import request_user
 from klient.api.schemas import ERRORS
-from klient.core.models import timezone_choices
+from klient.core.models import User, timezone_choices
 from klient.core.services import user_update_preferences
 
 router = Router(tags=["me"])
@@ -24,6 +24,9 @@ class MeOut(Schema):
     team: str | None
     language: str
     timezone: str
+    calendar_feed_url: str | None = Field(
+        description="The secret address of your iCalendar feed (null without access to the calendar)"
+    )
 
 
 class MePatch(Schema):
@@ -57,7 +60,17 @@ def _me(request: HttpRequest) -> dict[str, object]:
         "team": user.team.name if user.team else None,
         "language": user.language,
         "timezone": user.timezone,
+        "calendar_feed_url": _calendar_feed_url(request, user),
     }
+
+
+def _calendar_feed_url(request: HttpRequest, user: User) -> str | None:
+    # Imported here: core does not depend on the activities apps at import time.
+    from klient.activities.calendars.services import calendar_feed_url
+
+    if not user.has_perm("activities.view_activity"):
+        return None
+    return calendar_feed_url(user=user, request=request)
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="The caller's profile")

@@ -23,10 +23,25 @@ class NavItem:
 def navigation_for(user: User) -> list[NavItem]:
     """The main navigation for a user: only what their role (and delegations) lets them use."""
     items = [NavItem(_("Home"), reverse("core:home"), "home")]
+    if user.has_perm("activities.view_activity"):
+        items.append(NavItem(_("My Day"), reverse("activities:my_day"), "my_day"))
     if user.has_perm("customers.view_company"):
         items.append(NavItem(_("Companies"), reverse("customers:company_list"), "companies"))
     if user.has_perm("customers.view_contact"):
         items.append(NavItem(_("Contacts"), reverse("customers:contact_list"), "contacts"))
+    if user.has_perm("calllists.view_calllist"):
+        items.append(NavItem(_("Call lists"), reverse("calllists:list"), "call_lists"))
+    if user.has_perm("activities.view_activity"):
+        items.append(NavItem(_("Calendar"), reverse("calendars:calendar"), "calendar"))
+    if user.has_perm("greetings.view_greetingsent"):
+        items.append(NavItem(_("Greetings"), reverse("greetings:greeting_list"), "greetings"))
+    if user.has_perm("mail.view_outboxmessage"):
+        items.append(NavItem(_("Mail"), reverse("mail:outbox"), "mail"))
+    # Reps see their targets on My Day; the board is the managers'.
+    if user.has_perm("activities.view_target"):
+        items.append(NavItem(_("Targets"), reverse("activities:target_board"), "targets"))
+    if user.has_perm("reports.view_call_analysis") or user.has_perm("reports.view_monthlyreport"):
+        items.append(NavItem(_("Reports"), reverse("reports:index"), "reports"))
     if user.role != Role.PORTAL:
         items.append(NavItem(_("Delegations"), reverse("core:delegation_list"), "delegations"))
     if user.is_staff:

@@ -77,12 +77,13 @@ DEMO_COMPANIES = [
 def demo_load() -> dict[str, int]:
     """Create the demo teams, users, companies, contacts and activities that are missing; returns how many
     of each were made."""
+    from klient.activities.calllists.demo import calllists_demo_load
     from klient.activities.demo import demo_activities_load
     from klient.customers.demo import demo_customers_load
     from klient.customers.models import Company
     from klient.customers.services import company_create
 
-    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0, "activities": 0}
+    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0, "activities": 0, "call_lists": 0}
     for team_name in TEAM_LEADS:
         if not Team.objects.filter(name=team_name).exists():
             created["teams"] += 1
@@ -123,4 +124,5 @@ def demo_load() -> dict[str, int]:
     created["companies"] += companies
     created["contacts"] += contacts
     created["activities"] = demo_activities_load(owners)
+    created["call_lists"] = calllists_demo_load()
     return created

@@ -25,27 +25,116 @@ ACTIVITY_WRITE = [
     "activities.delete_activity",
 ]
 ACTIVITY_READ = ["activities.view_activity"]
+TARGET_SET = ["activities.view_target", "activities.add_target", "activities.change_target"]
 COMMERCIAL = ["customers.view_commercial_terms"]
 AUDIT = ["core.view_auditentry"]
 TEAM_ADMIN = ["core.view_delegation", "core.add_delegation", "core.change_delegation"]
+# Mail: sales and service roles send email to contacts they see; sales reps and managers send mailings.
+MAIL_SEND = ["mail.send_mail", "mail.view_outboxmessage", "mail.view_mailtemplate"]
+MAILING = ["mail.add_mailing", "mail.view_mailing"]
+# Call lists: sales reps work lists and build their own; managers also build and assign lists for their
+# team and edit the call scripts and the objection library.
+CALL_LIST_USE = [
+    "calllists.view_calllist",
+    "calllists.add_calllist",
+    "calllists.view_callscript",
+    "calllists.view_callscriptstep",
+    "calllists.view_objection",
+    "calllists.view_objectionanswer",
+    "calllists.view_objectionmark",
+]
+CALL_LIST_MANAGE = [
+    *CALL_LIST_USE,
+    "calllists.change_calllist",
+    "calllists.delete_calllist",
+    *(
+        f"calllists.{action}_{model}"
+        for model in ("callscript", "callscriptstep", "objection", "objectionanswer")
+        for action in ("add", "change", "delete")
+    ),
+]
+
+# Greetings and events: sales roles greet their contacts, plan events and invite; managers also edit the
+# professional holiday calendar.
+GREETINGS_USE = [
+    "greetings.view_greetingsent",
+    "greetings.add_greetingsent",
+    "greetings.view_professionalholiday",
+    "greetings.view_event",
+    "greetings.add_event",
+    "greetings.change_event",
+    "greetings.view_invitation",
+    "greetings.add_invitation",
+    "greetings.change_invitation",
+]
+HOLIDAY_CALENDAR_EDIT = [
+    "greetings.add_professionalholiday",
+    "greetings.change_professionalholiday",
+    "greetings.delete_professionalholiday",
+]
+
+# Reports: sales roles read their own monthly reports and call analysis (managers their team's, by visibility).
+REPORTS_VIEW = ["reports.view_monthlyreport", "reports.view_call_analysis"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [],  # administrators are superusers
     Role.SALES_MANAGER: [
+        *GREETINGS_USE,
+        *HOLIDAY_CALENDAR_EDIT,
+        *REPORTS_VIEW,
+        *CALL_LIST_MANAGE,
         *COMPANY_WRITE,
         "customers.delete_company",
         *ACTIVITY_WRITE,
+        *TARGET_SET,
         *COMMERCIAL,
         *AUDIT,
         *TEAM_ADMIN,
+        *MAIL_SEND,
+        *MAILING,
     ],
-    Role.ACCOUNT_MANAGER: [*COMPANY_WRITE, *ACTIVITY_WRITE, *COMMERCIAL, *AUDIT],
-    Role.TELESALES: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
-    Role.SALES_CONSULTANT: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
-    Role.PRESALES: [*COMPANY_WRITE, *ACTIVITY_WRITE, *AUDIT],
-    Role.SERVICE_AGENT: [*COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
-    Role.SERVICE_MANAGER: [*COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE, *AUDIT, *TEAM_ADMIN],
+    Role.ACCOUNT_MANAGER: [
+        *GREETINGS_USE,
+        *REPORTS_VIEW,
+        *MAIL_SEND,
+        *MAILING,
+        *CALL_LIST_USE,
+        *COMPANY_WRITE,
+        *ACTIVITY_WRITE,
+        *COMMERCIAL,
+        *AUDIT,
+    ],
+    Role.TELESALES: [
+        *GREETINGS_USE,
+        *REPORTS_VIEW,
+        *MAIL_SEND,
+        *MAILING,
+        *CALL_LIST_USE,
+        *COMPANY_WRITE,
+        *ACTIVITY_WRITE,
+        *AUDIT,
+    ],
+    Role.SALES_CONSULTANT: [
+        *GREETINGS_USE,
+        *REPORTS_VIEW,
+        *MAIL_SEND,
+        *CALL_LIST_USE,
+        *COMPANY_WRITE,
+        *ACTIVITY_WRITE,
+        *AUDIT,
+    ],
+    Role.PRESALES: [
+        *GREETINGS_USE,
+        *REPORTS_VIEW,
+        *MAIL_SEND,
+        *CALL_LIST_USE,
+        *COMPANY_WRITE,
+        *ACTIVITY_WRITE,
+        *AUDIT,
+    ],
+    Role.SERVICE_AGENT: [*MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
+    Role.SERVICE_MANAGER: [*MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE, *AUDIT, *TEAM_ADMIN],
     Role.FINANCE: [*COMPANY_READ, *ACTIVITY_READ, *COMMERCIAL, *AUDIT],
     Role.LOGISTICS: [*COMPANY_READ, *ACTIVITY_READ],
     Role.READ_ONLY: [*COMPANY_READ, *ACTIVITY_READ],

@@ -55,7 +55,8 @@ def _staff_user(request: HttpRequest) -> User:
     return user
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to: the `next` field or parameter when it is a path of this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -77,11 +78,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session[OTP_BACKEND_KEY] = getattr(
                 user, "backend", "django.contrib.auth.backends.ModelBackend"
             )
-            next_url = _safe_next(request, "")
+            next_url = safe_next(request, "")
             target = reverse("core:login_otp")
             return redirect(f"{target}?next={next_url}" if next_url else target)
         login(request, user)
-        return HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+        return HttpResponseRedirect(safe_next(request, reverse("core:home")))
     return render(request, "registration/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -106,7 +107,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(OTP_PENDING_KEY, None)
             login(request, user, backend=backend)
             otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+            return HttpResponseRedirect(safe_next(request, reverse("core:home")))
     return render(request, "registration/login_otp.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -153,12 +154,12 @@ def set_language_view(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         messages.error(request, _("Unknown language."))
-        return redirect(_safe_next(request, reverse("core:home")))
+        return redirect(safe_next(request, reverse("core:home")))
     user = request.user
     if isinstance(user, User) and user.is_authenticated:
         user_update_preferences(user=user, language=language)
     translation.activate(language)
-    response = redirect(_safe_next(request, reverse("core:home")))
+    response = redirect(safe_next(request, reverse("core:home")))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

@@ -131,6 +131,9 @@ def _iso_datetime(value: Any) -> Any:
             raise ValueError(
                 _("Enter a date and time in ISO 8601 form, e.g. 2026-03-01T09:00:00Z.")
             ) from None
+    if not isinstance(value, datetime.datetime):
+        # A number is not a time here (pydantic would read it as seconds since 1970).
+        raise ValueError(_("Enter a date and time in ISO 8601 form, e.g. 2026-03-01T09:00:00Z."))
     return value
 
 

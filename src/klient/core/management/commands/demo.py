@@ -18,7 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {created['teams']} team(s), {created['users']} user(s), "
             f"{created['companies']} company(ies), {created['contacts']} contact(s), "
-            f"{created['activities']} activity(ies) created."
+            f"{created['activities']} activity(ies), {created['call_lists']} call list(s) created."
         )
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for demo in DEMO_USERS:
