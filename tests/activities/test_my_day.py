@@ -262,3 +262,14 @@ def test_many_items_cost_no_more_queries(django_assert_max_num_queries, login, d
             response = client.get("/activities/my-day/?date=2026-03-02")
     assert response.content.decode().count('class="myday-item"') == 40
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_activity_on_a_company_no_longer_seen_is_left_out(day, carol):
+    # Acme moves to Carol (another team): Alice's open work there is no longer hers to see.
+    Company.objects.filter(pk=day["acme"].pk).update(owner=carol, team=carol.team)
+    with time_machine.travel(MORNING, tick=False):
+        groups = myday_build(user=day["alice"], date=MARCH_2)
+    titles = [item.title for group in groups for item in group.items]
+    assert "Send the contract" not in titles
+    assert "Prepare the offer" not in titles
+    assert "Bob's renewal" in titles

@@ -58,6 +58,11 @@ def test_a_bad_build_names_the_field_and_stores_nothing(api, alice, sam, prospec
     response = api(alice).post("/call-lists", {"name": "X", "filter": {"status": ["unknown"]}})
     assert response.status_code == 422 and response.json()["errors"][0]["field"].startswith("filter.status")
     assert api(sam).post("/call-lists", {"name": "X", "filter": FILTER}).status_code == 403
+    # Filters that are not an object are refused, not read as "no filter" (every company).
+    for not_an_object in ("AAA", 0, ["prospect"], None):
+        response = api(alice).post("/call-lists", {"name": "X", "filter": not_an_object})
+        assert response.status_code == 422
+        assert [error["field"] for error in response.json()["errors"]] == ["filter"]
     assert _state() == before
 
 

@@ -243,3 +243,34 @@ def test_the_event_page_shows_the_counts_and_the_invited_with_constant_queries(
     rows = body.split('data-list="invitations"')[1].split("</table>")[0]
     assert rows.count("<tr data-invitation=") == 5
     assert f'data-invitation="{first[0].pk}" data-status="accepted"' in rows
+
+
+def test_more_than_two_hundred_contacts_at_once_are_refused_and_nobody_is_invited(
+    api, alice, acme, fair, monkeypatch
+):
+    from klient.activities.greetings import services
+
+    monkeypatch.setattr(services, "MAX_INVITATIONS", 2)
+    people = [
+        contact_create(
+            actor=alice, company=acme, first_name="P", last_name=f"L{index}", email=f"p{index}@acme.example"
+        )
+        for index in range(3)
+    ]
+    before = _stored()
+    response = api(alice).post(
+        f"/events/{fair.pk}/invitations", {"contacts": [person.pk for person in people]}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "contacts", "message": "At most 2 contacts at a time: narrow the selection."}
+    ]
+    assert _stored() == before
+
+
+def test_a_company_filter_that_is_not_an_object_is_refused(api, alice, fair):
+    before = _stored()
+    response = api(alice).post(f"/events/{fair.pk}/invitations", {"company_filter": "everyone"})
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["company_filter"]
+    assert _stored() == before

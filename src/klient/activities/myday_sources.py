@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from klient.activities.models import Activity, ActivityKind
+from klient.activities.models import Activity, ActivityKind, CallOutcome
 from klient.activities.myday import LIMIT, MyDay, MyDayItem, Truncated, register_myday_source
 from klient.customers.models import Company, CompanyStatus
 
@@ -46,6 +48,7 @@ ITEM_FIELDS = [
     "owner_id",
     "company__id",
     "company__name",
+    "company__owner_id",
     "contact__id",
     "contact__first_name",
     "contact__middle_name",
@@ -55,19 +58,45 @@ ITEM_FIELDS = [
 
 
 def _open_activities(day: MyDay) -> QuerySet[Activity]:
-    return (
-        Activity.objects.filter(day.visible("company__"))
-        .filter(owner_id__in=day.owner_ids, done_at__isnull=True, due_at__isnull=False)
-        .select_related("company", "contact")
-        .only(*ITEM_FIELDS)
-    )
+    # No visibility condition here: it would join every open activity to its company and keep the
+    # planner off the index of open activities. _shown() checks the few rows read instead.
+    return Activity.objects.filter(owner_id__in=day.owner_ids, done_at__isnull=True, due_at__isnull=False)
 
 
-def _with_owners(day: MyDay, rows: list[Activity]) -> list[Activity]:
+# "more" is counted up to this many: a backlog of thousands is not counted to the last one every time.
+COUNT_CAP = 1000
+
+
+def _first(rows: QuerySet[Activity], count: int) -> list[Activity]:
+    """The first `count` rows in the queryset's order: their ids first (read through the index of open
+    activities, without joins), then the rows with their company and contact."""
+    ids = list(rows.values_list("id", flat=True)[:count])
+    found = {activity.pk: activity for activity in _open_activities_by_id(ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _open_activities_by_id(ids: list[int]) -> QuerySet[Activity]:
+    return Activity.objects.filter(pk__in=ids).select_related("company", "contact").only(*ITEM_FIELDS)
+
+
+def _count(rows: QuerySet[Any], shown: int) -> int:
+    """How many rows there are, when more than were shown (counted up to COUNT_CAP)."""
+    if shown <= LIMIT:
+        return shown
+    return len(rows.order_by().values("pk")[:COUNT_CAP])
+
+
+def _shown(day: MyDay, rows: list[Activity]) -> list[Activity]:
+    """The rows whose company the user sees that day, each with its owner. A company owned by one of the
+    day's owners is seen by their rights; the others (an activity left on a company that moved to
+    another team) are checked with one query."""
     owners = {owner.pk: owner for owner in day.owners}
-    for activity in rows:
+    others = {activity.company_id for activity in rows if activity.company.owner_id not in owners}
+    hidden = others - set(Company.objects.filter(day.visible(), pk__in=others).values_list("pk", flat=True))
+    shown = [activity for activity in rows if activity.company_id not in hidden]
+    for activity in shown:
         activity.owner = owners[activity.owner_id]
-    return rows
+    return shown
 
 
 def _short_date(day: datetime.date) -> str:
@@ -95,8 +124,9 @@ def overdue(day: MyDay) -> Iterable[MyDayItem]:
     """Open activities due before the day began, most overdue first."""
     # An open activity's `at` is its due time: the partial index of open activities serves the range.
     rows = _open_activities(day).filter(at__lt=day.start).order_by("at", "id")
-    found = _with_owners(day, list(rows[: LIMIT + 1]))
-    total = len(found) if len(found) <= LIMIT else rows.count()
+    found = _shown(day, _first(rows, LIMIT + 1))
+    # Counted without the visibility check: "more" may count an activity on a company no longer seen.
+    total = _count(rows, len(found))
     labels = {kind: str(label) for kind, label in ActivityKind.choices}
     items = []
     for activity in found[:LIMIT]:
@@ -110,8 +140,8 @@ def _today(day: MyDay, kinds: list[str]) -> Iterable[MyDayItem]:
     rows = (
         _open_activities(day).filter(at__gte=day.start, at__lt=day.end, kind__in=kinds).order_by("at", "id")
     )
-    found = _with_owners(day, list(rows[: LIMIT + 1]))
-    total = len(found) if len(found) <= LIMIT else rows.count()
+    found = _shown(day, _first(rows, LIMIT + 1))
+    total = _count(rows, len(found))
     return Truncated([_activity_item(activity, activity.kind) for activity in found[:LIMIT]], total)
 
 
@@ -131,69 +161,83 @@ def meetings_due(day: MyDay) -> Iterable[MyDayItem]:
 
 
 def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
-    """Clients whose latest call in the last 30 days showed interest (interested, offer made, call
-    back) and with nothing scheduled: the ones to negotiate with soon."""
+    """The owners' clients whose latest call by the owners in the last 30 days showed interest
+    (interested, offer made, call back) and with nothing scheduled: the ones to negotiate with soon."""
     since = day.start - datetime.timedelta(days=NEGOTIATE_WITHIN_DAYS)
-    latest_call = (
-        Activity.objects.filter(company_id=OuterRef("pk"), kind=ActivityKind.CALL, done_at__isnull=False)
-        .filter(at__gte=since, at__lt=day.end)
-        .order_by("-at", "-id")
-    )
-    companies = (
-        Company.objects.filter(day.visible())
-        .filter(owner_id__in=day.owner_ids)
+    interested = list(CallOutcome.objects.filter(code__in=NEGOTIATE_OUTCOMES).values_list("pk", flat=True))
+    newest_first = [F("at").desc(), F("id").desc()]
+    # Each company's latest call: a window over the owners' calls of the period (activity columns only,
+    # read through the (owner, -at) index), kept when its outcome shows interest.
+    latest_calls = (
+        Activity.objects.filter(
+            owner_id__in=day.owner_ids,
+            kind=ActivityKind.CALL,
+            done_at__isnull=False,
+            at__gte=since,
+            at__lt=day.end,
+        )
         .annotate(
-            last_outcome=Subquery(latest_call.values("outcome__code")[:1]),
-            last_call_at=Subquery(latest_call.values("at")[:1]),
-            last_call_subject=Subquery(latest_call.values("subject")[:1]),
+            newest=Window(RowNumber(), partition_by=[F("company_id")], order_by=newest_first),
+            latest_outcome=Window(
+                FirstValue("outcome_id"), partition_by=[F("company_id")], order_by=newest_first
+            ),
         )
-        .filter(last_outcome__in=NEGOTIATE_OUTCOMES)
-        .exclude(
-            pk__in=Activity.objects.filter(
-                owner_id__in=day.owner_ids, done_at__isnull=True, due_at__gte=day.start
-            ).values("company_id")
-        )
-        .only("id", "name", "owner_id")
-        .order_by("-last_call_at", "id")
+        .filter(newest=1, latest_outcome__in=interested)
+        .values_list("company_id", "at", "subject")
     )
-    found = list(companies[: LIMIT + 1])
-    total = len(found) if len(found) <= LIMIT else companies.count()
+    calls = {company_id: (called_at, subject) for company_id, called_at, subject in latest_calls}
+    # Of those, the owners' companies with nothing scheduled from today on.
+    scheduled = Activity.objects.filter(
+        company_id__in=list(calls), owner_id__in=day.owner_ids, done_at__isnull=True, due_at__gte=day.start
+    ).values("company_id")
+    companies = Company.objects.filter(pk__in=list(calls), owner_id__in=day.owner_ids).exclude(
+        pk__in=scheduled
+    )
+    found = sorted(
+        (
+            (company_id, name, owner_id, *calls[company_id])
+            for company_id, name, owner_id in companies.values_list("id", "name", "owner_id")
+        ),
+        key=lambda row: (-row[3].timestamp(), row[0]),
+    )
     owners = {owner.pk: owner for owner in day.owners}
     items = []
-    for company in found[:LIMIT]:
-        # Annotations of the query above.
-        last_call_at: datetime.datetime = company.last_call_at  # type: ignore[attr-defined]
-        last_call_subject: str = company.last_call_subject  # type: ignore[attr-defined]
-        called = _short_date(last_call_at.astimezone(day.tz).date())
+    for company_id, name, owner_id, called_at, subject in found[:LIMIT]:
+        company = Company(pk=company_id, name=name, owner_id=owner_id)
         items.append(
             MyDayItem(
                 kind="negotiate",
-                title=company.name,
-                owner=owners.get(company.owner_id or 0, day.user),
+                title=name,
+                owner=owners.get(owner_id or 0, day.user),
                 due=None,
-                url=_card_url(company.pk),
+                url=_card_url(company_id),
                 company=company,
-                detail=_("Last call %(date)s: %(subject)s") % {"date": called, "subject": last_call_subject},
+                detail=_("Last call %(date)s: %(subject)s")
+                % {"date": _short_date(called_at.astimezone(day.tz).date()), "subject": subject},
             )
         )
-    return Truncated(items, total)
+    return Truncated(items, len(found))
 
 
 def cards_to_review(day: MyDay) -> Iterable[MyDayItem]:
     """Client cards (of active clients and prospects) not reviewed in the last 30 days, never-reviewed
     and longest-unreviewed first."""
     before = day.start - datetime.timedelta(days=REVIEW_AFTER_DAYS)
-    companies = (
-        Company.objects.filter(day.visible())
-        .filter(owner_id__in=day.owner_ids, status__in=[CompanyStatus.PROSPECT, CompanyStatus.CUSTOMER])
-        .filter(Q(card_reviewed_at__isnull=True) | Q(card_reviewed_at__lt=before))
-        .only("id", "name", "owner_id", "card_reviewed_at")
-        .order_by("card_reviewed_at", "name", "id")
-    )
-    # Fewer of these: a long backlog of reviews should not bury the day's calls.
+    # The owners' own companies: seen by their rights (no visibility condition needed).
+    mine = Company.objects.filter(
+        owner_id__in=day.owner_ids, status__in=[CompanyStatus.PROSPECT, CompanyStatus.CUSTOMER]
+    ).only("id", "name", "owner_id", "card_reviewed_at")
+    # Fewer of these: a long backlog of reviews should not bury the day's calls. Never reviewed first
+    # (by name, through the owner's name index), then the longest unreviewed.
     shown = 10
-    found = list(companies[: shown + 1])
-    total = len(found) if len(found) <= shown else companies.count()
+    never = mine.filter(card_reviewed_at__isnull=True).order_by("name", "id")
+    found = list(never[: shown + 1])
+    stale = mine.filter(card_reviewed_at__lt=before).order_by("card_reviewed_at", "name", "id")
+    if len(found) <= shown:
+        found += list(stale[: shown + 1 - len(found)])
+    total = len(found)
+    if total > shown:
+        total = len(never.values("pk")[:COUNT_CAP]) + len(stale.values("pk")[:COUNT_CAP])
     owners = {owner.pk: owner for owner in day.owners}
     items = []
     for company in found[:shown]:

@@ -138,6 +138,16 @@ def _iso_datetime(value: Any) -> Any:
 
 
 IsoDatetime = Annotated[datetime.datetime, BeforeValidator(_iso_datetime)]
+
+
+def filters_object(value: Any) -> Any:
+    """A body's filters must be a JSON object: ninja's schemas would otherwise read any value (a string,
+    a number) as an object without fields, that is, as no filter at all."""
+    if not isinstance(value, dict | Schema):
+        raise ValueError(_('Give the filters as an object, e.g. {"status": ["prospect"]}.'))
+    return value
+
+
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 

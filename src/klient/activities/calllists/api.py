@@ -4,14 +4,14 @@ entry, handle an entry (log the call / skip / snooze); scripts, the objection li
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from klient.activities.api import IsoDate, NextStepIn
 from klient.activities.calllists.models import CallList, CallListEntry, CallScript
@@ -40,7 +40,15 @@ from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, Error
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
-from klient.customers.api import CompanyFilterParams, IsoDatetime, RecordId, list_filter, not_found, reader
+from klient.customers.api import (
+    CompanyFilterParams,
+    IsoDatetime,
+    RecordId,
+    filters_object,
+    list_filter,
+    not_found,
+    reader,
+)
 from klient.customers.filters import CompanyFilter
 
 router = Router(tags=["call lists"])
@@ -81,7 +89,7 @@ class CallListIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     script: RecordId | None = Field(None, description="Id of an active call script")
     with_contacts: bool = Field(True, description="Add each company's first current contact")
-    filter: CompanyFilterParams = Field(
+    filter: Annotated[CompanyFilterParams, BeforeValidator(filters_object)] = Field(
         default_factory=CompanyFilterParams,  # type: ignore[arg-type]
         description="The company list's filters (as GET /companies takes them); the list keeps their order",
     )

@@ -4,13 +4,13 @@ their answers."""
 from __future__ import annotations
 
 import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from klient.activities.api import IsoDate
 from klient.activities.greetings.models import Event, Invitation
@@ -36,7 +36,7 @@ from klient.api.schemas import ERRORS, Error
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.core.visibility import delegators, local_today
-from klient.customers.api import IsoDatetime, RecordId, not_found, reader
+from klient.customers.api import IsoDatetime, RecordId, filters_object, not_found, reader
 from klient.customers.filters import CompanyFilter
 from klient.customers.models import Contact
 
@@ -159,7 +159,7 @@ class InviteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     contacts: list[RecordId] = Field([], max_length=1000, description="Ids of contacts to invite")
-    company_filter: CompanyFilterIn | None = Field(
+    company_filter: Annotated[CompanyFilterIn, BeforeValidator(filters_object)] | None = Field(
         None, description="Also invite the current contacts of the companies this company-list filter matches"
     )
 

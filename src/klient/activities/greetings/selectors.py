@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,6 +65,24 @@ def birthday_in(birthday: datetime.date, year: int) -> datetime.date:
     return birthday.replace(year=year)
 
 
+# What an occasion shows and needs of a contact and its company.
+OCCASION_FIELDS = [
+    "first_name",
+    "middle_name",
+    "last_name",
+    "email",
+    "birthday",
+    "language",
+    "left_on",
+    "company__id",
+    "company__name",
+    "company__owner_id",
+    "company__country",
+    "company__industry",
+    "company__document_language",
+]
+
+
 @functools.lru_cache(maxsize=256)
 def public_holidays(
     country: str, year: int, language: str | None = None
@@ -112,17 +131,38 @@ def _birthdays(contacts: list[Contact], start: datetime.date, end: datetime.date
                 yield Occasion(BIRTHDAY, BIRTHDAY, day, "", contact, contact.company)
 
 
-def _professional(
-    contacts: list[Contact], start: datetime.date, end: datetime.date, language: str
-) -> Iterable[Occasion]:
-    calendar_days: list[tuple[datetime.date, ProfessionalHoliday]] = []
+def _professional_days(
+    start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, ProfessionalHoliday]]:
+    """The active professional holidays that fall in the window, with their day."""
+    found: list[tuple[datetime.date, ProfessionalHoliday]] = []
     for holiday in ProfessionalHoliday.objects.filter(is_active=True):
         for year in range(start.year, end.year + 1):
             day = holiday.date_in(year)
             if day is not None and _in_range(day, start, end):
-                calendar_days.append((day, holiday))
-    if not calendar_days:
-        return
+                found.append((day, holiday))
+    return found
+
+
+def _any_of(names: Iterable[str]) -> str:
+    """A case-insensitive regular expression matching exactly one of the names (spaces around ignored)."""
+    return r"^\s*(" + "|".join(re.escape(str(name).strip()) for name in names) + r")\s*$"
+
+
+def _public_days(
+    country: str, start: datetime.date, end: datetime.date, language: str
+) -> list[tuple[datetime.date, str]]:
+    return [
+        (day, name)
+        for year in range(start.year, end.year + 1)
+        for day, name in public_holidays(str(country), year, language)
+        if _in_range(day, start, end)
+    ]
+
+
+def _professional(
+    contacts: list[Contact], calendar_days: list[tuple[datetime.date, ProfessionalHoliday]], language: str
+) -> Iterable[Occasion]:
     for contact in contacts:
         company = contact.company
         for day, holiday in calendar_days:
@@ -141,16 +181,12 @@ def _professional(
 
 
 def _public(
-    contacts: list[Contact], start: datetime.date, end: datetime.date, language: str
+    contacts: list[Contact], public_days: dict[str, list[tuple[datetime.date, str]]]
 ) -> Iterable[Occasion]:
     for contact in contacts:
         company = contact.company
-        for year in range(start.year, end.year + 1):
-            for day, name in public_holidays(str(company.country), year, language):
-                if _in_range(day, start, end):
-                    yield Occasion(
-                        PUBLIC_HOLIDAY, PUBLIC_PREFIX + day.strftime("%m-%d"), day, name, contact, company
-                    )
+        for day, name in public_days.get(str(company.country), []):
+            yield Occasion(PUBLIC_HOLIDAY, PUBLIC_PREFIX + day.strftime("%m-%d"), day, name, contact, company)
 
 
 def _with_greeted(occasions: list[Occasion]) -> list[Occasion]:
@@ -192,18 +228,40 @@ def occasions_between(
         return []
     language = language or get_language() or "en"
     owner_ids = [owner.pk for owner in owners]
-    current = Contact.objects.filter(company__owner_id__in=owner_ids, left_on__isnull=True).select_related(
-        "company"
+    current = (
+        Contact.objects.filter(company__owner_id__in=owner_ids, left_on__isnull=True)
+        .select_related("company")
+        .only(*OCCASION_FIELDS)
     )
     with_birthday = list(
         current.filter(birthday__isnull=False, birthday__month__in=_months(start, end)).order_by("pk")
     )
-    # Contacts whose company could keep a holiday: with an industry or a country.
-    with_holidays = list(current.filter(~Q(company__industry="") | ~Q(company__country="")).order_by("pk"))
+    # The holidays in the window come first: only the contacts of companies that keep one are read (a
+    # rep's thousands of contacts are not, on the many days without a holiday).
+    professional_days = _professional_days(start, end)
+    countries = (
+        Company.objects.filter(owner_id__in=owner_ids).exclude(country="").values_list("country", flat=True)
+    )
+    public_days = {
+        country: days
+        for country in set(countries.distinct())
+        if (days := _public_days(country, start, end, language))
+    }
+    keeps_one = Q(pk__in=[])
+    if public_days:
+        keeps_one |= Q(company__country__in=list(public_days))
+    for _day, holiday in professional_days:
+        industry = ~Q(company__industry="")
+        if holiday.industries:
+            industry = Q(company__industry__iregex=_any_of(holiday.industries))
+        keeps_one |= industry & (Q(company__country=holiday.country) if holiday.country else Q())
+    with_holidays = (
+        list(current.filter(keeps_one).order_by("pk")) if (public_days or professional_days) else []
+    )
     occasions = [
         *_birthdays(with_birthday, start, end),
-        *_professional([c for c in with_holidays if c.company.industry], start, end, language),
-        *_public([c for c in with_holidays if c.company.country], start, end, language),
+        *_professional([c for c in with_holidays if c.company.industry], professional_days, language),
+        *_public([c for c in with_holidays if c.company.country in public_days], public_days),
     ]
     occasions.sort(
         key=lambda o: (

@@ -38,6 +38,8 @@ from klient.customers.selectors import company_on_behalf_of, company_require_vis
 from klient.mail import services as mail
 
 EVENT_FIELDS = {"name", "kind", "starts_at", "ends_at", "place", "description"}
+# Contacts invited in one go (one request: each invitation is written and its mail queued in it).
+MAX_INVITATIONS = 200
 INVITATION_LINK_SALT = "klient.greetings.invitation"
 ANSWERS = {"accept": InvitationStatus.ACCEPTED, "decline": InvitationStatus.DECLINED}
 
@@ -251,6 +253,14 @@ def event_invite(*, event: Event, actor: User, contacts: Iterable[Contact]) -> I
         raise NotAllowed(_("You may not invite contacts."))
     result = InviteResult()
     wanted = {contact.pk for contact in contacts}
+    if len(wanted) > MAX_INVITATIONS:
+        # Each invitation is written and its mail queued in this request: keep the request short.
+        raise ValidationError(
+            {
+                "contacts": _("At most %(count)d contacts at a time: narrow the selection.")
+                % {"count": MAX_INVITATIONS}
+            }
+        )
     visible = list(
         Contact.objects.visible_to(actor).filter(pk__in=wanted).select_related("company").order_by("pk")
     )
