@@ -166,8 +166,8 @@ def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
     since = day.start - datetime.timedelta(days=NEGOTIATE_WITHIN_DAYS)
     interested = list(CallOutcome.objects.filter(code__in=NEGOTIATE_OUTCOMES).values_list("pk", flat=True))
     newest_first = [F("at").desc(), F("id").desc()]
-    # Each company's latest call: a window over the owners' calls of the period (activity columns only,
-    # read through the (owner, -at) index), kept when its outcome shows interest.
+    # Each company's latest call: a window over the owners' calls of the period on their own companies
+    # (read through the (owner, -at) index), kept when its outcome shows interest; newest first.
     latest_calls = (
         Activity.objects.filter(
             owner_id__in=day.owner_ids,
@@ -175,6 +175,7 @@ def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
             done_at__isnull=False,
             at__gte=since,
             at__lt=day.end,
+            company__owner_id__in=day.owner_ids,
         )
         .annotate(
             newest=Window(RowNumber(), partition_by=[F("company_id")], order_by=newest_first),
@@ -183,23 +184,26 @@ def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
             ),
         )
         .filter(newest=1, latest_outcome__in=interested)
-        .values_list("company_id", "at", "subject")
+        .order_by("-at", "company_id")
+        .values_list("company_id", "company__owner_id", "at", "subject")
     )
-    calls = {company_id: (called_at, subject) for company_id, called_at, subject in latest_calls}
-    # Of those, the owners' companies with nothing scheduled from today on.
-    scheduled = Activity.objects.filter(
-        company_id__in=list(calls), owner_id__in=day.owner_ids, done_at__isnull=True, due_at__gte=day.start
-    ).values("company_id")
-    companies = Company.objects.filter(pk__in=list(calls), owner_id__in=day.owner_ids).exclude(
-        pk__in=scheduled
+    # Companies with something scheduled from today on are left out (checked once per company here,
+    # not once per call inside the window).
+    scheduled = set(
+        Activity.objects.filter(owner_id__in=day.owner_ids, done_at__isnull=True, due_at__gte=day.start)
+        .order_by()
+        .values_list("company_id", flat=True)
+        .distinct()
     )
-    found = sorted(
-        (
-            (company_id, name, owner_id, *calls[company_id])
-            for company_id, name, owner_id in companies.values_list("id", "name", "owner_id")
-        ),
-        key=lambda row: (-row[3].timestamp(), row[0]),
+    candidates = [row for row in latest_calls if row[0] not in scheduled]
+    names = dict(
+        Company.objects.filter(pk__in=[row[0] for row in candidates[:LIMIT]]).values_list("id", "name")
     )
+    found = [
+        (company_id, names[company_id], owner_id, at, subject)
+        for company_id, owner_id, at, subject in candidates[:LIMIT]
+    ]
+    total = len(candidates)
     owners = {owner.pk: owner for owner in day.owners}
     items = []
     for company_id, name, owner_id, called_at, subject in found[:LIMIT]:
@@ -216,7 +220,7 @@ def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
                 % {"date": _short_date(called_at.astimezone(day.tz).date()), "subject": subject},
             )
         )
-    return Truncated(items, len(found))
+    return Truncated(items, total)
 
 
 def cards_to_review(day: MyDay) -> Iterable[MyDayItem]:
