@@ -88,7 +88,7 @@ class CallListIn(Schema):
 
     name: str = Field(..., min_length=1, max_length=200)
     script: RecordId | None = Field(None, description="Id of an active call script")
-    with_contacts: bool = Field(True, description="Add each company's first current contact")
+    with_contacts: StrictBool = Field(True, description="Add each company's first current contact")
     filter: Annotated[CompanyFilterParams, BeforeValidator(filters_object)] = Field(
         default_factory=CompanyFilterParams,  # type: ignore[arg-type]
         description="The company list's filters (as GET /companies takes them); the list keeps their order",
@@ -142,7 +142,7 @@ class ObjectionUseIn(Schema):
 
     objection: str = Field(..., description="Code of the objection")
     answer: RecordId | None = Field(None, description="Id of the answer used")
-    overcome: bool = False
+    overcome: StrictBool = False
 
 
 class EntryActionIn(Schema):

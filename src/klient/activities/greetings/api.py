@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool
 
 from klient.activities.api import IsoDate
 from klient.activities.greetings.models import Event, Invitation
@@ -152,7 +152,7 @@ class CompanyFilterIn(Schema):
     industry: str = ""
     country: str = ""
     tag: list[str] = []
-    is_key_account: bool | None = None
+    is_key_account: StrictBool | None = None
 
 
 class InviteIn(Schema):
