@@ -158,3 +158,27 @@ def screenshot() -> Callable[[Any, str], Path]:
         return path
 
     return shoot
+
+
+# The rows that data migrations seed: a browser test runs in a transaction that is committed, and the
+# tables are emptied after it, so the next test would find no call outcomes, targets, templates or
+# holidays. Each seeding function is idempotent.
+SEEDS = [
+    ("klient.activities.migrations.0002_default_outcomes", "add_defaults"),
+    ("klient.activities.migrations.0007_default_targets", "add_defaults"),
+    ("klient.activities.calllists.migrations.0002_default_objections", "add_objections"),
+    ("klient.mail.migrations.0002_default_templates", "add_templates"),
+    ("klient.activities.greetings.migrations.0002_professional_holidays", "add_holidays"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rows(transactional_db: Any) -> None:
+    import importlib
+    import types
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, types.SimpleNamespace(connection=connection))
