@@ -212,6 +212,13 @@ def _counts(
     return result
 
 
+def metric_counts(*, user: User, start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """What the user did of each metric from `start` to `end` (both included, their time zone): the one
+    definition targets, the monthly report and any other count share."""
+    counts = _counts([user], {"period": (start, end)})[user.pk]
+    return {metric: counts.get((metric, "period"), 0) for metric in METRIC_ORDER}
+
+
 def _progress_for(users: list[User], day: datetime.date) -> dict[int, list[Progress]]:
     targets = _targets_of(users, day)
     periods = sorted(

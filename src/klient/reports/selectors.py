@@ -19,7 +19,8 @@ from django.db.models import Case, Count, Q, QuerySet, When
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils.translation import gettext as _
 
-from klient.activities.models import Activity, ActivityKind, CallOutcome, Purpose
+from klient.activities.models import Activity, ActivityKind, CallOutcome
+from klient.activities.targets import metric_counts, targets_progress
 from klient.core.models import AuditEntry, User, Visibility, known_timezones
 from klient.core.visibility import delegators, local_today, user_scope, user_team_ids
 from klient.customers.models import Company, CompanyStatus
@@ -275,16 +276,8 @@ def new_clients_count(*, user: User, month: datetime.date) -> int:
 def targets_met(*, user: User, month: datetime.date) -> list[dict[str, Any]]:
     """The month's targets of the user and what was done, from klient.activities.targets (none while that
     is not there)."""
-    from klient.activities import targets
-
-    progress = getattr(targets, "targets_progress", None)
-    if progress is None:
-        return []
     last_day = month.replace(day=1) + relativedelta(months=1, days=-1)
-    try:
-        items = progress(user=user, day=last_day)
-    except NotImplementedError:
-        return []
+    items = targets_progress(user=user, day=last_day)
     return [
         {"metric": item.metric, "target": item.target, "done": item.done, "is_met": item.done >= item.target}
         for item in items
@@ -299,22 +292,16 @@ def monthly_figures(*, user: User, month: datetime.date) -> dict[str, Any]:
     since, until = month_bounds(month, zone)
     done = Activity.objects.filter(owner=user, done_at__gte=since, done_at__lt=until).order_by()
     counts = done.aggregate(
-        calls=Count("id", filter=Q(kind=ActivityKind.CALL)),
-        phone_offers=Count("id", filter=Q(kind=ActivityKind.CALL, outcome__code=OFFER_OUTCOME)),
         meetings=Count("id", filter=Q(kind=ActivityKind.MEETING)),
         visits=Count("id", filter=Q(kind=ActivityKind.VISIT)),
     )
-    proposal_emails = (
-        done.filter(kind=ActivityKind.EMAIL, purpose=Purpose.PROPOSAL)
-        .annotate(day=TruncDate("done_at", tzinfo=zone))
-        .values("company_id", "day")
-        .distinct()
-        .count()
-    )
+    # Calls, phone offers and proposal emails as the targets count them.
+    first = month.replace(day=1)
+    metrics = metric_counts(user=user, start=first, end=first + relativedelta(months=1, days=-1))
     return {
-        "calls": counts["calls"],
-        "phone_offers": counts["phone_offers"],
-        "proposal_emails": proposal_emails,
+        "calls": metrics["calls"],
+        "phone_offers": metrics["phone_offers"],
+        "proposal_emails": metrics["proposal_emails"],
         "meetings": counts["meetings"],
         "visits": counts["visits"],
         "new_clients": new_clients_count(user=user, month=month),
