@@ -273,3 +273,58 @@ def test_an_activity_on_a_company_no_longer_seen_is_left_out(day, carol):
     assert "Send the contract" not in titles
     assert "Prepare the offer" not in titles
     assert "Bob's renewal" in titles
+
+
+def test_a_colleagues_later_call_decides_whether_to_negotiate(day, mike):
+    # Mike (Alice's manager) called Beta after her: not interested any more. He found Delta interested.
+    with time_machine.travel(MORNING, tick=False):
+        for company, outcome in [(day["beta"], "not_interested"), (day["delta"], "offer_made")]:
+            activity_create(
+                actor=mike,
+                company=company,
+                kind="call",
+                subject=f"Mike: {outcome}",
+                done_at=at("2026-02-28T10:00:00+00:00"),
+                outcome=outcome,
+                outcome_reason="Budget" if outcome == "not_interested" else "",
+            )
+        groups = {group.name: group for group in myday_build(user=day["alice"], date=MARCH_2)}
+    negotiate = groups["negotiate"].items
+    assert [(item.title, item.detail) for item in negotiate] == [
+        ("Delta", "Last call 02/28/2026: Mike: offer_made")
+    ]
+
+
+def test_the_api_answer_is_what_validating_it_would_give(day):
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from klient.activities.myday_api import MyDayOut, my_day_out
+    from klient.customers.models import Contact
+
+    # A birthday (a date, not a time) among the items, and an item of the absent colleague.
+    Contact.objects.filter(pk=day["jan"].pk).update(birthday=datetime.date(1980, 3, 4), email="jan@acme.pl")
+    with time_machine.travel(MORNING, tick=False):
+        body = my_day_out(day["alice"], MARCH_2)
+    written = json.loads(json.dumps(body, cls=NinjaJSONEncoder))
+    validated = json.loads(
+        json.dumps(MyDayOut.model_validate(body).model_dump(exclude_unset=True), cls=NinjaJSONEncoder)
+    )
+    assert written == validated
+    assert {item["kind"] for item in written["items"]} >= {"overdue", "task", "negotiate", "birthday"}
+    assert [item["due"] for item in written["items"] if item["kind"] == "birthday"] == ["2026-03-04"]
+
+
+def test_the_page_formats_each_due_time_in_the_users_zone_and_language(login, day):
+    alice = day["alice"]
+    alice.language = "pl"
+    alice.save(update_fields=["language"])
+    with time_machine.travel(MORNING, tick=False):
+        html = login(alice).get("/activities/my-day/?date=2026-03-02").content.decode()
+    # Group headings in Polish; today's times as times, another day's with the date (Warsaw time).
+    assert ">Zaległe <small" in html
+    assert '<time datetime="2026-03-02T10:00:00+01:00">10:00</time>' in html
+    # (Django's Polish short date and time: "d-m-Y  H:i".)
+    assert '<time datetime="2026-03-01T11:00:00+01:00">01-03-2026  11:00</time>' in html
+    assert f'<a href="/companies/{day["acme"].pk}/">Acme</a>' in html

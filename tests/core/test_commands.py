@@ -11,6 +11,7 @@ from django.db.models import Count
 
 from klient.activities.calllists.models import CallList
 from klient.activities.models import Activity
+from klient.activities.myday import myday_build
 from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
 from klient.core.models import ApiToken, AuditEntry, Role, Team, User
 from klient.core.roles import SALES_ROLES
@@ -240,3 +241,11 @@ def test_demo_gives_every_rep_a_month_of_work_on_their_own_companies_in_their_la
     assert his.filter(subject__in=["Rozmowa o cenniku", "Oferta handlowa"]).exists()  # he works in Polish
     assert AuditEntry.objects.filter(content_type__model="activity").count() == Activity.objects.count()
     assert set(Activity.objects.values_list("owner__role", flat=True)) <= set(SALES_ROLES)
+    # Written in bulk, the calls still set their companies' last calls: his day has clients to negotiate.
+    done = calls.filter(done_at__isnull=False).values("company_id").annotate(latest=models.Max("at"))
+    assert dict(
+        Company.objects.filter(owner=piotr, last_call_at__isnull=False).values_list("pk", "last_call_at")
+    ) == {row["company_id"]: row["latest"] for row in done}
+    with time_machine.travel(MONDAY, tick=False):
+        groups = {group.name: group for group in myday_build(user=piotr, date=today)}
+    assert len(groups["negotiate"].items) >= 1

@@ -13,6 +13,10 @@ class CallOutcomeAdmin(admin.ModelAdmin):
     list_editable = ("needs_reason", "is_active", "position")
     ordering = ("position", "code")
 
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The code is the outcome's name in the API and on the companies' last call: fixed once saved.
+        return ("code",) if obj is not None else ()
+
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         # Retire an outcome (not active) instead: calls keep the outcomes they had.
         return False

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from klient.activities.models import Activity, ActivityKind, CallOutcome, Direction, Purpose
+from klient.activities.services import company_last_call_refresh
 from klient.core.audit import diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, User
 from klient.customers.demo import EXTERNAL_ID_PREFIX
@@ -204,6 +205,8 @@ def demo_activities_load(owners: list[User]) -> int:
             )
         count += len(activities)
         _birthdays_soon(rng, owner, today)
+    # Written in bulk: the demo companies' last calls are set from them (My Day's clients to negotiate).
+    company_last_call_refresh(companies=Company.objects.filter(external_id__startswith=EXTERNAL_ID_PREFIX))
     return count
 
 

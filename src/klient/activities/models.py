@@ -183,6 +183,14 @@ class Activity(VersionedModel):
             models.Index(
                 fields=["owner", "-at", "-id"], condition=models.Q(done_at__isnull=True), name="activity_open"
             ),
+            # Open activities with a due time (My Day: overdue, due today, scheduled), read without the
+            # table on PostgreSQL.
+            models.Index(
+                fields=["owner", "at", "id"],
+                include=["kind", "company"],
+                condition=models.Q(done_at__isnull=True, due_at__isnull=False),
+                name="activity_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

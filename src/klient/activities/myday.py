@@ -52,6 +52,8 @@ class MyDay:
     user: User
     date: datetime.date
     owners: list[User] = field(default_factory=list)
+    # What several sources read once per day built (e.g. the open activities due during the day).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def tz(self) -> ZoneInfo:

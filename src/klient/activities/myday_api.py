@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictInt
@@ -18,6 +18,7 @@ from klient.activities.targets import (
     targets_history,
     targets_progress,
 )
+from klient.api.responses import page_response
 from klient.api.schemas import ERRORS
 from klient.core.models import Team, User
 from klient.core.visibility import local_today
@@ -135,9 +136,15 @@ def _person(request: HttpRequest, username: str | None) -> User | None:
     response={200: MyDayOut, **ERRORS},
     summary="The caller's day: overdue and due work, calls, clients to negotiate with, reviews, occasions",
 )
-def my_day(request: HttpRequest, date: IsoDate | None = None) -> dict[str, Any]:
+def my_day(request: HttpRequest, date: IsoDate | None = None) -> HttpResponse:
     user = reader(request, VIEW)
     day = date or local_today(user)
+    return page_response(my_day_out(user, day))
+
+
+def my_day_out(user: User, day: datetime.date) -> dict[str, Any]:
+    """The body of GET /my-day, each field already of MyDayOut's type (written without validating it
+    again; tests/activities/test_myday_api.py checks validation would change nothing)."""
     groups = myday_build(user=user, date=day)
     return {
         "date": day,

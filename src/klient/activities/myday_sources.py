@@ -8,20 +8,19 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import FirstValue, RowNumber
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from klient.activities.models import Activity, ActivityKind, CallOutcome
+from klient.activities.models import Activity, ActivityKind
 from klient.activities.myday import LIMIT, MyDay, MyDayItem, Truncated, register_myday_source
-from klient.customers.models import Company, CompanyStatus
+from klient.customers.models import INTERESTED_CALL_OUTCOMES, Company, CompanyStatus
 
 # A client whose latest call in this many days ended with one of these outcomes, and who has nothing
 # scheduled, is a client to negotiate with soon.
 NEGOTIATE_WITHIN_DAYS = 30
-NEGOTIATE_OUTCOMES = ["interested", "offer_made", "call_back"]
+NEGOTIATE_OUTCOMES = INTERESTED_CALL_OUTCOMES
 # A client card not reviewed for this many days asks for a review.
 REVIEW_AFTER_DAYS = 30
 
@@ -32,7 +31,7 @@ def _card_prefix() -> str:
     return reverse("customers:company_detail", args=[0]).removesuffix("0/")
 
 
-def _card_url(company_id: int, anchor: str = "timeline", query: str = "") -> str:
+def card_url(company_id: int, anchor: str = "timeline", query: str = "") -> str:
     url = f"{_card_prefix()}{company_id}/"
     if query:
         url += f"?{query}"
@@ -58,8 +57,9 @@ ITEM_FIELDS = [
 
 
 def _open_activities(day: MyDay) -> QuerySet[Activity]:
-    # No visibility condition here: it would join every open activity to its company and keep the
-    # planner off the index of open activities. _shown() checks the few rows read instead.
+    """The owners' open activities with a due time (an open activity's `at` is its due time). No
+    visibility condition here: it would join every open activity to its company and keep the planner off
+    the index of due activities. _shown() checks the few rows read instead."""
     return Activity.objects.filter(owner_id__in=day.owner_ids, done_at__isnull=True, due_at__isnull=False)
 
 
@@ -68,22 +68,22 @@ COUNT_CAP = 1000
 
 
 def _first(rows: QuerySet[Activity], count: int) -> list[Activity]:
-    """The first `count` rows in the queryset's order: their ids first (read through the index of open
-    activities, without joins), then the rows with their company and contact."""
-    ids = list(rows.values_list("id", flat=True)[:count])
-    found = {activity.pk: activity for activity in _open_activities_by_id(ids)}
-    return [found[pk] for pk in ids if pk in found]
+    """The first `count` rows in the queryset's order, with their company and contact (the index of due
+    activities gives them in order; each joins its company and contact)."""
+    return list(rows.select_related("company", "contact").only(*ITEM_FIELDS)[:count])
 
 
 def _open_activities_by_id(ids: list[int]) -> QuerySet[Activity]:
-    return Activity.objects.filter(pk__in=ids).select_related("company", "contact").only(*ITEM_FIELDS)
+    return (
+        Activity.objects.filter(pk__in=ids).select_related("company", "contact").only(*ITEM_FIELDS).order_by()
+    )
 
 
 def _count(rows: QuerySet[Any], shown: int) -> int:
     """How many rows there are, when more than were shown (counted up to COUNT_CAP)."""
     if shown <= LIMIT:
         return shown
-    return len(rows.order_by().values("pk")[:COUNT_CAP])
+    return rows.order_by().values("pk")[:COUNT_CAP].count()
 
 
 def _shown(day: MyDay, rows: list[Activity]) -> list[Activity]:
@@ -92,7 +92,11 @@ def _shown(day: MyDay, rows: list[Activity]) -> list[Activity]:
     another team) are checked with one query."""
     owners = {owner.pk: owner for owner in day.owners}
     others = {activity.company_id for activity in rows if activity.company.owner_id not in owners}
-    hidden = others - set(Company.objects.filter(day.visible(), pk__in=others).values_list("pk", flat=True))
+    hidden = set()
+    if others:
+        hidden = others - set(
+            Company.objects.filter(day.visible(), pk__in=others).values_list("pk", flat=True)
+        )
     shown = [activity for activity in rows if activity.company_id not in hidden]
     for activity in shown:
         activity.owner = owners[activity.owner_id]
@@ -113,7 +117,7 @@ def _activity_item(activity: Activity, kind: str, detail: str = "") -> MyDayItem
         title=activity.subject,
         owner=activity.owner,
         due=activity.due_at,
-        url=_card_url(activity.company_id, query=query),
+        url=card_url(activity.company_id, query=query),
         company=activity.company,
         contact=activity.contact,
         detail=detail,
@@ -136,88 +140,111 @@ def overdue(day: MyDay) -> Iterable[MyDayItem]:
     return Truncated(items, total)
 
 
-def _today(day: MyDay, kinds: list[str]) -> Iterable[MyDayItem]:
-    rows = (
-        _open_activities(day).filter(at__gte=day.start, at__lt=day.end, kind__in=kinds).order_by("at", "id")
-    )
-    found = _shown(day, _first(rows, LIMIT + 1))
-    total = _count(rows, len(found))
+# The groups of the day's open activities, by kind.
+TODAY_GROUPS = {
+    "tasks": [ActivityKind.TASK, ActivityKind.EMAIL, ActivityKind.NOTE],
+    "calls": [ActivityKind.CALL],
+    "meetings": [ActivityKind.MEETING, ActivityKind.VISIT],
+}
+
+
+def _due_today(day: MyDay) -> dict[str, list[int]]:
+    """Per group of TODAY_GROUPS, the ids of the owners' open activities due during the day, in due
+    order: one read of the index of due activities for the three groups (at most COUNT_CAP in all)."""
+    if "due_today" not in day.memo:
+        group_of = {str(kind): name for name, kinds in TODAY_GROUPS.items() for kind in kinds}
+        rows = (
+            _open_activities(day)
+            .filter(at__gte=day.start, at__lt=day.end)
+            .order_by("at", "id")
+            .values_list("id", "kind")[:COUNT_CAP]
+        )
+        groups: dict[str, list[int]] = {name: [] for name in TODAY_GROUPS}
+        for pk, kind in rows:
+            groups[group_of[kind]].append(pk)
+        day.memo["due_today"] = groups
+    groups = day.memo["due_today"]
+    assert isinstance(groups, dict)
+    return groups
+
+
+def _today(day: MyDay, group: str) -> Iterable[MyDayItem]:
+    ids = _due_today(day)[group]
+    if "due_today_rows" not in day.memo:
+        # The rows the three groups show, read together.
+        wanted = [pk for group_ids in _due_today(day).values() for pk in group_ids[: LIMIT + 1]]
+        day.memo["due_today_rows"] = {activity.pk: activity for activity in _open_activities_by_id(wanted)}
+    rows = day.memo["due_today_rows"]
+    found = _shown(day, [rows[pk] for pk in ids[: LIMIT + 1] if pk in rows])
+    total = len(ids) if len(found) > LIMIT else len(found)
     return Truncated([_activity_item(activity, activity.kind) for activity in found[:LIMIT]], total)
 
 
 def tasks_due(day: MyDay) -> Iterable[MyDayItem]:
     """Tasks and follow-ups (and emails, notes) due during the day."""
-    return _today(day, [ActivityKind.TASK, ActivityKind.EMAIL, ActivityKind.NOTE])
+    return _today(day, "tasks")
 
 
 def calls_due(day: MyDay) -> Iterable[MyDayItem]:
     """Calls scheduled for the day."""
-    return _today(day, [ActivityKind.CALL])
+    return _today(day, "calls")
 
 
 def meetings_due(day: MyDay) -> Iterable[MyDayItem]:
     """Meetings and visits of the day."""
-    return _today(day, [ActivityKind.MEETING, ActivityKind.VISIT])
+    return _today(day, "meetings")
 
 
 def negotiate_soon(day: MyDay) -> Iterable[MyDayItem]:
-    """The owners' clients whose latest call by the owners in the last 30 days showed interest
-    (interested, offer made, call back) and with nothing scheduled: the ones to negotiate with soon."""
+    """The owners' clients whose latest call (by anyone) in the last 30 days showed interest (interested,
+    offer made, call back) and with nothing scheduled by the owners: the ones to negotiate with soon,
+    most recently called first. Read from the companies' last call, which the activity services keep."""
     since = day.start - datetime.timedelta(days=NEGOTIATE_WITHIN_DAYS)
-    interested = list(CallOutcome.objects.filter(code__in=NEGOTIATE_OUTCOMES).values_list("pk", flat=True))
-    newest_first = [F("at").desc(), F("id").desc()]
-    # Each company's latest call: a window over the owners' calls of the period on their own companies
-    # (read through the (owner, -at) index), kept when its outcome shows interest; newest first.
-    latest_calls = (
-        Activity.objects.filter(
-            owner_id__in=day.owner_ids,
-            kind=ActivityKind.CALL,
-            done_at__isnull=False,
-            at__gte=since,
-            at__lt=day.end,
-            company__owner_id__in=day.owner_ids,
-        )
-        .annotate(
-            newest=Window(RowNumber(), partition_by=[F("company_id")], order_by=newest_first),
-            latest_outcome=Window(
-                FirstValue("outcome_id"), partition_by=[F("company_id")], order_by=newest_first
-            ),
-        )
-        .filter(newest=1, latest_outcome__in=interested)
-        .order_by("-at", "company_id")
-        .values_list("company_id", "company__owner_id", "at", "subject")
-    )
-    # Companies with something scheduled from today on are left out (checked once per company here,
-    # not once per call inside the window).
+    # Companies with something scheduled from today on are left out.
     scheduled = set(
-        Activity.objects.filter(owner_id__in=day.owner_ids, done_at__isnull=True, due_at__gte=day.start)
+        _open_activities(day)
+        .filter(at__gte=day.start)
         .order_by()
         .values_list("company_id", flat=True)
         .distinct()
     )
-    candidates = [row for row in latest_calls if row[0] not in scheduled]
-    names = dict(
-        Company.objects.filter(pk__in=[row[0] for row in candidates[:LIMIT]]).values_list("id", "name")
+    candidates = (
+        Company.objects.filter(
+            owner_id__in=day.owner_ids,
+            last_call_at__gte=since,
+            last_call_at__lt=day.end,
+            last_call_outcome__in=NEGOTIATE_OUTCOMES,
+        )
+        .exclude(pk__in=scheduled)
+        .order_by("-last_call_at", "id")
     )
-    found = [
-        (company_id, names[company_id], owner_id, at, subject)
-        for company_id, owner_id, at, subject in candidates[:LIMIT]
-    ]
-    total = len(candidates)
+    # With the subject of each shown company's last call (looked up for the rows shown only).
+    last_call = Activity.objects.filter(
+        company_id=OuterRef("pk"), at=OuterRef("last_call_at"), kind=ActivityKind.CALL, done_at__isnull=False
+    )
+    found = list(
+        candidates.only("id", "name", "owner_id", "last_call_at").annotate(
+            last_call_subject=Subquery(last_call.values("subject")[:1])
+        )[: LIMIT + 1]
+    )
+    total = _count(candidates, len(found))
     owners = {owner.pk: owner for owner in day.owners}
     items = []
-    for company_id, name, owner_id, called_at, subject in found[:LIMIT]:
-        company = Company(pk=company_id, name=name, owner_id=owner_id)
+    for company in found[:LIMIT]:
+        assert company.last_call_at is not None
         items.append(
             MyDayItem(
                 kind="negotiate",
-                title=name,
-                owner=owners.get(owner_id or 0, day.user),
+                title=company.name,
+                owner=owners.get(company.owner_id or 0, day.user),
                 due=None,
-                url=_card_url(company_id),
+                url=card_url(company.pk),
                 company=company,
                 detail=_("Last call %(date)s: %(subject)s")
-                % {"date": _short_date(called_at.astimezone(day.tz).date()), "subject": subject},
+                % {
+                    "date": _short_date(company.last_call_at.astimezone(day.tz).date()),
+                    "subject": getattr(company, "last_call_subject", None) or "",
+                },
             )
         )
     return Truncated(items, total)
@@ -241,7 +268,8 @@ def cards_to_review(day: MyDay) -> Iterable[MyDayItem]:
         found += list(stale[: shown + 1 - len(found)])
     total = len(found)
     if total > shown:
-        total = len(never.values("pk")[:COUNT_CAP]) + len(stale.values("pk")[:COUNT_CAP])
+        unreviewed = mine.filter(Q(card_reviewed_at__isnull=True) | Q(card_reviewed_at__lt=before))
+        total = unreviewed.order_by().values("pk")[:COUNT_CAP].count()
     owners = {owner.pk: owner for owner in day.owners}
     items = []
     for company in found[:shown]:
@@ -255,7 +283,7 @@ def cards_to_review(day: MyDay) -> Iterable[MyDayItem]:
                 kind="card_review",
                 title=company.name,
                 owner=owners.get(company.owner_id or 0, day.user),
-                url=_card_url(company.pk, ""),
+                url=card_url(company.pk, ""),
                 company=company,
                 detail=detail,
             )

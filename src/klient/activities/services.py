@@ -8,7 +8,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,6 +145,31 @@ def _record_contact(activity: Activity) -> None:
     ).update(last_contact_at=done_at)
 
 
+def _is_done_call(activity: Activity) -> bool:
+    return activity.kind == ActivityKind.CALL and activity.done_at is not None
+
+
+def company_last_call_refresh(*, companies: QuerySet[Company] | None = None) -> int:
+    """Set each company's last call (time and outcome code) from its done calls: of `companies`, or of
+    every company (after a bulk load that bypassed the services). One statement; returns the companies
+    updated."""
+    calls = Activity.objects.filter(
+        company_id=OuterRef("pk"), kind=ActivityKind.CALL, done_at__isnull=False
+    ).order_by("-at", "-id")
+    return (Company.objects.all() if companies is None else companies).update(
+        last_call_at=Subquery(calls.values("at")[:1]),
+        last_call_outcome=Subquery(calls.values("outcome__code")[:1]),
+    )
+
+
+def _record_call(*activities: Activity) -> None:
+    """After a done call is recorded, changed or deleted: its company's last call is read again (one
+    indexed probe). Each argument is a state of the activity (before and after a change)."""
+    companies = {activity.company_id for activity in activities if _is_done_call(activity)}
+    if companies:
+        company_last_call_refresh(companies=Company.objects.filter(pk__in=companies))
+
+
 @transaction.atomic
 def activity_create(
     *,
@@ -166,6 +191,7 @@ def activity_create(
     _check(activity)
     activity.save()
     _record_contact(activity)
+    _record_call(activity)
     audit_log(
         instance=activity,
         action=AuditAction.CREATE,
@@ -198,6 +224,7 @@ def activity_update(*, activity: Activity, actor: User, version: int, **data: An
     if current.version != version:
         raise VersionConflict(current.version)
     before = snapshot(current, Activity.AUDITED_FIELDS)
+    was = Activity(company_id=current.company_id, kind=current.kind, done_at=current.done_at)
     _apply(current, data)
     current.at = _timeline_time(current)
     _check(current)
@@ -208,6 +235,7 @@ def activity_update(*, activity: Activity, actor: User, version: int, **data: An
     current.version = version + 1
     current.save()
     _record_contact(current)
+    _record_call(was, current)
     audit_log(
         instance=current,
         action=AuditAction.UPDATE,
@@ -239,6 +267,7 @@ def activity_delete(*, activity: Activity, actor: User, version: int | None = No
         changes=removed(snapshot(current, Activity.AUDITED_FIELDS)),
     )
     current.delete()
+    _record_call(current)
 
 
 def contact_of(company: Company, contact_id: int | None) -> Contact | None:

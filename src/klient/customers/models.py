@@ -73,6 +73,10 @@ class CompanySize(models.TextChoices):
     ENTERPRISE = "1000+", _("1,000 or more employees")
 
 
+# Outcomes of a last call that show interest (codes of the activities app's default call outcomes).
+INTERESTED_CALL_OUTCOMES = ["interested", "offer_made", "call_back"]
+
+
 class Company(VersionedModel):
     """A customer or prospect organisation: the root every customer record hangs from (the client card)."""
 
@@ -154,6 +158,13 @@ class Company(VersionedModel):
     )
     # When we last spoke with the company (notes now; activities, mail and tickets later).
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True, editable=False)
+    # The company's latest done call (by anyone) and the code of its outcome, kept by the activities app:
+    # My Day finds the clients to negotiate with through them without reading their calls.
+    last_call_at = models.DateTimeField(_("last call"), null=True, blank=True, editable=False)
+    # Null with no call (a new column of SQLite that is not null would rebuild the table and its search).
+    last_call_outcome = models.CharField(  # noqa: DJ001
+        _("outcome of the last call"), max_length=40, null=True, blank=True, editable=False
+    )
 
     # Commercial terms: shown and changed only with the view_commercial_terms permission.
     price_type = models.CharField(_("price type"), max_length=50, blank=True)
@@ -244,6 +255,13 @@ class Company(VersionedModel):
             models.Index(fields=["external_id"]),
             models.Index(fields=["card_reviewed_at", "id"]),
             models.Index(fields=["last_contact_at", "id"]),
+            # My Day's clients to negotiate with: an owner's companies whose last call showed interest.
+            models.Index(
+                fields=["owner", "-last_call_at"],
+                condition=models.Q(last_call_outcome__in=INTERESTED_CALL_OUTCOMES),
+                name="company_interested",
+            ),
+            models.Index(fields=["owner", "country"]),
         ]
 
     def __str__(self) -> str:

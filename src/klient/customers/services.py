@@ -822,6 +822,11 @@ def company_merge(
     current.last_contact_at = max(
         (at for at in (current.last_contact_at, other.last_contact_at) if at is not None), default=None
     )
+    # Both companies' calls are now the kept one's: its last call is the later of the two.
+    called = [company for company in (current, other) if company.last_call_at is not None]
+    latest_call = max(called, key=lambda company: company.last_call_at or company.created_at, default=None)
+    current.last_call_at = latest_call.last_call_at if latest_call else None
+    current.last_call_outcome = latest_call.last_call_outcome if latest_call else None
 
     _merge_account_teams(keep=current, drop=other)
     current.tags.add(*other.tags.all())
@@ -830,7 +835,13 @@ def company_merge(
         kind.objects.filter(company_id=other.pk).update(company_id=current.pk)
     _merge_move_notes_and_files(model=Company, keep=current, drop=other, company_id=current.pk)
 
-    _save_versioned(current, keep_version, last_contact_at=current.last_contact_at)
+    _save_versioned(
+        current,
+        keep_version,
+        last_contact_at=current.last_contact_at,
+        last_call_at=current.last_call_at,
+        last_call_outcome=current.last_call_outcome,
+    )
 
     changes = diff(before, snapshot(current, Company.AUDITED_FIELDS))
     team_after = _account_team_label(current)
