@@ -16,6 +16,7 @@ from klient.core.demo import DEMO_COMPANIES, DEMO_USERS
 from klient.core.models import ApiToken, AuditEntry, Role, Team, User
 from klient.core.roles import SALES_ROLES
 from klient.customers.models import Company, Contact
+from klient.reports.models import MonthlyReport
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -142,13 +143,21 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
     activities = Activity.objects.count()
     reps = [demo for demo in DEMO_USERS if demo.role in {Role.TELESALES, Role.ACCOUNT_MANAGER}]
     assert CallList.objects.count() == len(reps) == 6
+    # Last month's report of every sales user, a draft with its PDF (the schedule takes it from there).
+    sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
+    reports = MonthlyReport.objects.order_by("user__username")
+    assert [(report.user.username, report.month) for report in reports] == [
+        (name, datetime.date(2026, 2, 1)) for name in sorted(sellers)
+    ]
+    assert all(report.pdf and report.finalized_at is None for report in reports)
     assert first.splitlines()[0] == (
         "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), "
-        f"{activities} activity(ies), 6 call list(s) created."
+        f"{activities} activity(ies), 6 call list(s), {len(sellers)} monthly report(s) created."
     )
     assert 6000 < activities < 9000
     assert second.splitlines()[0] == (
-        "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies), 0 call list(s) created."
+        "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies), 0 call list(s), "
+        "0 monthly report(s) created."
     )
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16

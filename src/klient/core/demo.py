@@ -82,8 +82,17 @@ def demo_load() -> dict[str, int]:
     from klient.customers.demo import demo_customers_load
     from klient.customers.models import Company
     from klient.customers.services import company_create
+    from klient.reports.demo import demo_reports_load
 
-    created = {"teams": 0, "users": 0, "companies": 0, "contacts": 0, "activities": 0, "call_lists": 0}
+    created = {
+        "teams": 0,
+        "users": 0,
+        "companies": 0,
+        "contacts": 0,
+        "activities": 0,
+        "call_lists": 0,
+        "reports": 0,
+    }
     for team_name in TEAM_LEADS:
         if not Team.objects.filter(name=team_name).exists():
             created["teams"] += 1
@@ -125,4 +134,5 @@ def demo_load() -> dict[str, int]:
     created["contacts"] += contacts
     created["activities"] = demo_activities_load(owners)
     created["call_lists"] = calllists_demo_load()
+    created["reports"] = demo_reports_load(owners)
     return created

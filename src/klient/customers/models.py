@@ -262,6 +262,12 @@ class Company(VersionedModel):
                 name="company_interested",
             ),
             models.Index(fields=["owner", "country"]),
+            # My Day's client cards to review: an owner's active clients and prospects by last review.
+            models.Index(
+                fields=["owner", "card_reviewed_at"],
+                condition=models.Q(status__in=["prospect", "customer"]),
+                name="company_review",
+            ),
         ]
 
     def __str__(self) -> str:

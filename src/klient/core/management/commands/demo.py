@@ -10,7 +10,7 @@ from klient.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 class Command(BaseCommand):
     help = (
         "Create a multilingual demo organisation: teams, users in every role, 2,000 companies with "
-        "contacts, a month of activities. Safe to repeat."
+        "contacts, a month of activities, last month's reports. Safe to repeat."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -18,7 +18,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {created['teams']} team(s), {created['users']} user(s), "
             f"{created['companies']} company(ies), {created['contacts']} contact(s), "
-            f"{created['activities']} activity(ies), {created['call_lists']} call list(s) created."
+            f"{created['activities']} activity(ies), {created['call_lists']} call list(s), "
+            f"{created['reports']} monthly report(s) created."
         )
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for demo in DEMO_USERS:
