@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     # Ours come last so that post_migrate finds every permission already created.
     "klient.core",
     "klient.customers",
+    "klient.catalog",
     "klient.activities",
     "klient.activities.calllists",
     "klient.activities.greetings",
@@ -258,6 +259,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("KLIENT_FROM_EMAIL", "Klient <klient@localho
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mailings send at most this many messages a minute each (see klient.mail).
 MAIL_RATE_PER_MINUTE = int(os.environ.get("KLIENT_MAIL_RATE_PER_MINUTE", "30"))
+# The currency exchange rates are stored against (ISO 4217).
+BASE_CURRENCY = os.environ.get("KLIENT_BASE_CURRENCY", "EUR").strip().upper() or "EUR"
 
 # Jobs: Celery. Eager in tests; Redis (or any broker) from KLIENT_BROKER_URL; otherwise kombu's
 # SQLAlchemy transport on a SQLite file under the data dir, which needs no server.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("calendar/", include("klient.activities.calendars.urls")),
     path("mail/", include("klient.mail.urls")),
     path("reports/", include("klient.reports.urls")),
+    path("catalog/", include("klient.catalog.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -426,3 +426,10 @@ def test_only_tasks_with_a_due_time_repeat(api, alice, acme, changes, field, mes
     response = api(alice).post("/activities", {"company": acme.pk, "subject": "x", **changes})
     assert response.json()["errors"] == [{"field": field, "message": message}]
     assert _stored() == before
+
+
+def test_an_id_beyond_what_the_database_stores_is_refused_not_a_crash(api, alice):
+    # schemathesis found it: an id of 27 digits overflowed the database's integer (500).
+    response = api(alice).get("/activities", company="585369038814589520405594112")
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["company"]

@@ -94,6 +94,17 @@ def test_schemathesis_loads_every_operation(document):
         "POST /api/v1/mailings",
         "GET /api/v1/mailings",
         "GET /api/v1/mailings/{mailing_id}",
+        "GET /api/v1/products",
+        "POST /api/v1/products",
+        "GET /api/v1/products/{product_id}",
+        "PATCH /api/v1/products/{product_id}",
+        "PUT /api/v1/products/{product_id}/stock",
+        "GET /api/v1/price-lists",
+        "POST /api/v1/price-lists",
+        "GET /api/v1/price-lists/{price_list_id}",
+        "PATCH /api/v1/price-lists/{price_list_id}",
+        "GET /api/v1/exchange-rates",
+        "POST /api/v1/exchange-rates",
     }
 
 

@@ -38,6 +38,8 @@ from klient.activities.greetings.services import event_create, invitation_token
 from klient.activities.models import Activity, Target
 from klient.activities.services import activity_create
 from klient.api.main import api as ninja_api
+from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Stock, Warehouse
+from klient.catalog.services import price_list_create, product_create
 from klient.core.models import ApiToken, Attachment, AuditEntry, Delegation, Note, Role, SavedView, Team, User
 from klient.core.services import (
     api_token_create,
@@ -796,6 +798,32 @@ UI_VIEWS: dict[str, Spec] = {
         "/reports/monthly/{monthly_report}/pdf/",
         everyone(ok("%PDF"), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
+    # Catalogue (tests/catalog/ go into detail): every staff role reads it; logistics, sales managers and
+    # administrators set stock.
+    "catalog:product_list": Spec(
+        "get", "/catalog/", everyone(ok('data-product="', "MX-1"), wrong_role=FORBIDDEN)
+    ),
+    "catalog:product_detail": Spec(
+        "get",
+        "/catalog/{product}/",
+        everyone(
+            ok("Matrix pallet", lacks=('data-form="stock"',)),
+            wrong_role=FORBIDDEN,
+            manager=ok('data-form="stock"'),
+            admin=ok('data-form="stock"'),
+        ),
+    ),
+    "catalog:stock_set": Spec(
+        "post",
+        "/catalog/{product}/stock/",
+        everyone(
+            FORBIDDEN,
+            manager=redirect("/catalog/{product}/", changes=("catalog", "audit")),
+            admin=redirect("/catalog/{product}/", changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"warehouse": "{warehouse}", "available": "9"},
+    ),
 }
 
 
@@ -1251,6 +1279,91 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/reports/monthly/{monthly_report}",
         api_everyone(ok('"user": "alice"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
     ),
+    # Catalogue: reads for every staff role; products and price lists for sales managers and
+    # administrators; stock also for logistics; exchange rates for finance.
+    "GET /api/v1/products": Spec(
+        "get", "/api/v1/products", api_everyone(ok('"sku": "MX-1"'), wrong_role=FORBIDDEN)
+    ),
+    "POST /api/v1/products": Spec(
+        "post",
+        "/api/v1/products",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"sku": "MX-2"', status=201, changes=("catalog", "audit")),
+            admin=ok('"sku": "MX-2"', status=201, changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"sku": "MX-2", "name": "Another pallet", "vat_rate": "20"},
+    ),
+    "GET /api/v1/products/{product_id}": Spec(
+        "get", "/api/v1/products/{product}", api_everyone(ok('"name": "Matrix pallet"'), wrong_role=FORBIDDEN)
+    ),
+    "PATCH /api/v1/products/{product_id}": Spec(
+        "patch",
+        "/api/v1/products/{product}",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"vat_rate": "8"', changes=("catalog", "audit")),
+            admin=ok('"vat_rate": "8"', changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"version": 1, "vat_rate": "8"},
+    ),
+    "PUT /api/v1/products/{product_id}/stock": Spec(
+        "put",
+        "/api/v1/products/{product}/stock",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"stock": "9"', changes=("catalog", "audit")),
+            admin=ok('"stock": "9"', changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"available": "9"},
+    ),
+    "GET /api/v1/price-lists": Spec(
+        "get", "/api/v1/price-lists", api_everyone(ok('"name": "Matrix list"'), wrong_role=FORBIDDEN)
+    ),
+    "POST /api/v1/price-lists": Spec(
+        "post",
+        "/api/v1/price-lists",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"name": "Retail"', status=201, changes=("catalog", "audit")),
+            admin=ok('"name": "Retail"', status=201, changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"name": "Retail", "currency": "EUR", "prices": [{"product": "{product}", "amount": "5"}]},
+    ),
+    "GET /api/v1/price-lists/{price_list_id}": Spec(
+        "get",
+        "/api/v1/price-lists/{price_list}",
+        api_everyone(ok('"amount": "12.5"'), wrong_role=FORBIDDEN),
+    ),
+    "PATCH /api/v1/price-lists/{price_list_id}": Spec(
+        "patch",
+        "/api/v1/price-lists/{price_list}",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"amount": "13"', changes=("catalog", "audit")),
+            admin=ok('"amount": "13"', changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"version": 1, "prices": [{"product": "{product}", "amount": "13"}]},
+    ),
+    "GET /api/v1/exchange-rates": Spec(
+        "get", "/api/v1/exchange-rates", api_everyone(ok('"currency": "PLN"'), wrong_role=FORBIDDEN)
+    ),
+    "POST /api/v1/exchange-rates": Spec(
+        "post",
+        "/api/v1/exchange-rates",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"rate": "0.25"', status=201, changes=("catalog",)),
+            admin=ok('"rate": "0.25"', status=201, changes=("catalog",)),
+        ),
+        wrong_role="sam",
+        data={"currency": "PLN", "on": "2026-03-02", "rate": "0.25"},
+    ),
 }
 
 
@@ -1443,6 +1556,14 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             done_at=datetime.datetime(2026, 2, 10, 10, tzinfo=datetime.UTC),
         )
         monthly_report = monthly_report_build(user=users["alice"], month=timezone.localdate())
+        matrix_product = product_create(actor=users["root"], sku="MX-1", name="Matrix pallet", vat_rate="20")
+        matrix_price_list = price_list_create(
+            actor=users["root"],
+            name="Matrix list",
+            currency="EUR",
+            prices=[{"product": matrix_product.pk, "amount": "12.50"}],
+        )
+        ExchangeRate.objects.create(currency="PLN", on=datetime.date(2026, 3, 1), rate="0.24")
         today = timezone.localdate()
         delegation = delegation_create(
             absent_user=users["alice"],
@@ -1477,6 +1598,9 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "outbox_message": outbox_message.pk,
             "mailing": mailing.pk,
             "monthly_report": monthly_report.pk,
+            "product": matrix_product.pk,
+            "price_list": matrix_price_list.pk,
+            "warehouse": Warehouse.objects.get(code="main").pk,
         }
         transaction.set_rollback(True)
 
@@ -1546,6 +1670,13 @@ def db_state() -> dict[str, Any]:
             list(OutboxMessage.objects.order_by("pk").values_list("pk", "status")),
             list(Mailing.objects.order_by("pk").values_list("pk", flat=True)),
             Unsubscribe.objects.count(),
+        ],
+        "catalog": [
+            list(Product.objects.order_by("pk").values_list("pk", "sku", "vat_rate", "version")),
+            list(Stock.objects.order_by("pk").values_list("product_id", "warehouse_id", "available")),
+            list(PriceList.objects.order_by("pk").values_list("pk", "name", "version")),
+            list(Price.objects.order_by("pk").values_list("price_list_id", "product_id", "amount")),
+            list(ExchangeRate.objects.order_by("pk").values_list("currency", "on", "rate")),
         ],
         "reports": list(
             MonthlyReport.objects.order_by("pk").values_list(

@@ -47,3 +47,14 @@ def test_money_keeps_every_digit(amount):
     text = format_money(amount, "EUR", "en")
     digits = "".join(ch for ch in text if ch.isdigit())
     assert digits.lstrip("0") == f"{abs(amount):.2f}".replace(".", "").lstrip("0")
+
+
+def test_an_exact_price_keeps_digits_beyond_the_minor_unit_and_pads_to_it():
+    from decimal import Decimal
+
+    from klient.core.l10n import format_money
+
+    assert format_money(Decimal("0.0125"), "EUR", "en", exact=True) == "€0.0125"
+    assert format_money(Decimal("49.9000"), "PLN", "pl", exact=True) == "49,90\xa0zł"
+    assert format_money(Decimal("50"), "EUR", "en", exact=True) == "€50.00"
+    assert format_money(Decimal("0.0125"), "EUR", "en") == "€0.01"

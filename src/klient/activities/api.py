@@ -19,7 +19,7 @@ from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entr
 from klient.core.audit import history_for
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
-from klient.customers.api import IsoDatetime, RecordId, not_found, reader
+from klient.customers.api import MAX_ID, IsoDatetime, RecordId, not_found, reader
 from klient.customers.models import Company
 
 router = Router(tags=["activities"])
@@ -120,7 +120,7 @@ class ActivityPatch(ActivityFields):
 
 class ActivityFilterParams(Schema):
     owner: str | None = Field(None, description="Username, or `me`")
-    company: int | None = Field(None, ge=1, description="Id of the company")
+    company: int | None = Field(None, ge=1, le=MAX_ID, description="Id of the company")
     kind: KindCode | None = None
     start: IsoDate | None = Field(None, description="First day of the period (your time zone)")
     end: IsoDate | None = Field(None, description="Last day of the period, included")

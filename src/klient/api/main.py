@@ -136,6 +136,7 @@ def _add_routers() -> None:
     from klient.activities.calllists.api import router as calllists_router
     from klient.activities.greetings.api import router as greetings_router
     from klient.activities.myday_api import router as myday_router
+    from klient.catalog.api import router as catalog_router
     from klient.core.api import router as core_router
     from klient.customers.api import router as customers_router
     from klient.customers.contacts_api import router as contacts_router
@@ -153,6 +154,7 @@ def _add_routers() -> None:
     api.add_router("/", calendars_router)
     api.add_router("/", mail_router)
     api.add_router("/", reports_router)
+    api.add_router("/", catalog_router)
 
 
 _add_routers()

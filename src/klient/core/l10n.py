@@ -24,9 +24,17 @@ def babel_locale(language: str | None = None) -> str:
     return _BABEL_LOCALES.get(code, _BABEL_LOCALES.get(code.split("-")[0], "en_GB"))
 
 
-def format_money(amount: decimal.Decimal | int | str, currency: str, language: str | None = None) -> str:
-    """`1234.5, "PLN"` → `1 234,50 zł` in Polish, `PLN 1,234.50`-style where the locale says so."""
-    return format_currency(decimal.Decimal(str(amount)), currency.upper(), locale=babel_locale(language))
+def format_money(
+    amount: decimal.Decimal | int | str, currency: str, language: str | None = None, *, exact: bool = False
+) -> str:
+    """`1234.5, "PLN"` → `1 234,50 zł` in Polish, `PLN 1,234.50`-style where the locale says so. `exact`
+    keeps digits beyond the currency's minor unit (a unit price of 0.0125 stays 0.0125)."""
+    value = decimal.Decimal(str(amount))
+    if exact:
+        return format_currency(
+            value.normalize(), currency.upper(), locale=babel_locale(language), decimal_quantization=False
+        )
+    return format_currency(value, currency.upper(), locale=babel_locale(language))
 
 
 def format_number(value: decimal.Decimal | int | float | str, language: str | None = None) -> str:

@@ -76,10 +76,30 @@ HOLIDAY_CALENDAR_EDIT = [
 # Reports: sales roles read their own monthly reports and call analysis (managers their team's, by visibility).
 REPORTS_VIEW = ["reports.view_monthlyreport", "reports.view_call_analysis"]
 
+# Catalogue: everyone on staff reads products, stock and prices; sales managers keep products and price
+# lists; logistics keeps stock; finance records exchange rates.
+CATALOG_READ = [
+    f"catalog.view_{model}"
+    for model in ("product", "category", "analog", "warehouse", "stock", "pricelist", "price", "exchangerate")
+]
+CATALOG_EDIT = [
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.add_category",
+    "catalog.add_pricelist",
+    "catalog.change_pricelist",
+    "catalog.add_exchangerate",
+]
+STOCK_EDIT = ["catalog.add_stock", "catalog.change_stock"]
+RATES_EDIT = ["catalog.add_exchangerate"]
+
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: [],  # administrators are superusers
     Role.SALES_MANAGER: [
+        *CATALOG_READ,
+        *CATALOG_EDIT,
+        *STOCK_EDIT,
         *GREETINGS_USE,
         *HOLIDAY_CALENDAR_EDIT,
         *REPORTS_VIEW,
@@ -95,6 +115,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MAILING,
     ],
     Role.ACCOUNT_MANAGER: [
+        *CATALOG_READ,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -106,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.TELESALES: [
+        *CATALOG_READ,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -116,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.SALES_CONSULTANT: [
+        *CATALOG_READ,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -125,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.PRESALES: [
+        *CATALOG_READ,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -133,11 +157,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ACTIVITY_WRITE,
         *AUDIT,
     ],
-    Role.SERVICE_AGENT: [*MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
-    Role.SERVICE_MANAGER: [*MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE, *AUDIT, *TEAM_ADMIN],
-    Role.FINANCE: [*COMPANY_READ, *ACTIVITY_READ, *COMMERCIAL, *AUDIT],
-    Role.LOGISTICS: [*COMPANY_READ, *ACTIVITY_READ],
-    Role.READ_ONLY: [*COMPANY_READ, *ACTIVITY_READ],
+    Role.SERVICE_AGENT: [*CATALOG_READ, *MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
+    Role.SERVICE_MANAGER: [
+        *CATALOG_READ,
+        *MAIL_SEND,
+        *COMPANY_READ,
+        *SERVICE_WRITE,
+        *ACTIVITY_WRITE,
+        *AUDIT,
+        *TEAM_ADMIN,
+    ],
+    Role.FINANCE: [*CATALOG_READ, *RATES_EDIT, *COMPANY_READ, *ACTIVITY_READ, *COMMERCIAL, *AUDIT],
+    Role.LOGISTICS: [*CATALOG_READ, *STOCK_EDIT, *COMPANY_READ, *ACTIVITY_READ],
+    Role.READ_ONLY: [*CATALOG_READ, *COMPANY_READ, *ACTIVITY_READ],
     Role.PORTAL: [],
 }
 

@@ -41,6 +41,7 @@ from klient.api.schemas import ERRORS, Error
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import (
+    MAX_ID,
     CompanyFilterParams,
     IsoDatetime,
     RecordId,
@@ -496,7 +497,7 @@ class ReportParams(Schema):
     )
     end: IsoDate | None = Field(None, description="Last day, included; default: today")
     rep: str | None = Field(None, description="Username: only this rep's calls")
-    team: int | None = Field(None, ge=1, description="Team id: only its members' calls")
+    team: int | None = Field(None, ge=1, le=MAX_ID, description="Team id: only its members' calls")
 
 
 @router.get(

@@ -24,6 +24,14 @@ def money(amount: Any, currency: str) -> str:
 
 
 @register.filter
+def price(amount: Any, currency: str) -> str:
+    """`{{ amount|price:"PLN" }}`: like `money`, but digits beyond the currency's minor unit are kept."""
+    if amount is None or amount == "":
+        return "—"
+    return format_money(amount, currency, exact=True)
+
+
+@register.filter
 def number(value: Any) -> str:
     """`{{ value|number }}`: a number with the active language's separators."""
     if value is None or value == "":

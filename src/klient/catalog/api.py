@@ -1,0 +1,457 @@
+"""The catalogue in the API: products (with stock and analogues), price lists with their prices, exchange
+rates. Amounts, quantities and rates are decimal strings."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
+
+from klient.activities.api import IsoDate
+from klient.api.responses import page_response
+from klient.api.schemas import ERRORS, ConflictError
+from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Warehouse
+from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
+from klient.catalog.services import (
+    exchange_rate_set,
+    price_list_create,
+    price_list_update,
+    product_create,
+    product_update,
+    stock_set,
+)
+from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
+from klient.customers.api import MAX_ID, RecordId, not_found, reader
+
+router = Router(tags=["catalogue"])
+
+VIEW = "catalog.view_product"
+UnitCode = Literal["pcs", "kg", "t", "m", "m2", "m3", "l", "pack", "pallet", "h", "day", "month", "service"]
+
+
+def _decimal_text(value: Any) -> Any:
+    # Decimals travel as strings ("12.50"); an integer is taken too. A float is refused: 0.1 is not exact.
+    if isinstance(value, (bool, float)):
+        raise ValueError(_('Give the number as a string, e.g. "12.50".'))
+    if isinstance(value, int):
+        return str(value)
+    return value
+
+
+DecimalText = Annotated[
+    str,
+    BeforeValidator(_decimal_text),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string"}, {"type": "integer"}], "description": 'A decimal, e.g. "12.50"'}
+    ),
+]
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A decimal as the API writes it: no exponent, no trailing zeros ("20", "12.5", "0.125")."""
+    if value is None:
+        return None
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class AnalogIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    note: str = Field("", max_length=200)
+
+
+class AnalogOut(Schema):
+    product: int
+    sku: str
+    name: str
+    note: str
+
+
+class WarehouseStockOut(Schema):
+    warehouse: str = Field(description="Code of the warehouse")
+    available: str
+    restock_date: datetime.date | None
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name: str
+    names: dict[str, str] = Field(description="The name in other languages, by language code")
+    description: str
+    descriptions: dict[str, str]
+    category: str | None
+    unit: str
+    vat_rate: str = Field(description='Percent, e.g. "20"')
+    is_service: bool
+    is_active: bool
+    stock: str = Field(description="Available in all warehouses together")
+    restock_date: datetime.date | None = Field(description="The earliest restock expected")
+    warehouses: list[WarehouseStockOut]
+    analogs: list[AnalogOut] = Field(description="Products that can replace this one")
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class ProductPage(Schema):
+    items: list[ProductOut]
+    next: str | None
+
+
+# The default of a field that takes no null: left out of a request, it is not set (exclude_unset).
+UNSET: Any = None
+
+
+class ProductFields(Schema):
+    # Fields that cannot be empty take no null (left out, they keep their value).
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(UNSET, min_length=1, max_length=64)
+    name: str = Field(UNSET, min_length=1, max_length=200)
+    names: dict[str, str] = Field(UNSET, description='By language code, e.g. {"hy": "…", "zh-hans": "…"}')
+    description: str = Field(UNSET, max_length=20_000)
+    descriptions: dict[str, str] = Field(UNSET)
+    category: str | None = Field(None, max_length=100, description="Category name (made if new); null: none")
+    unit: UnitCode = Field(UNSET)
+    vat_rate: DecimalText = Field(UNSET, description='Percent, e.g. "20"')
+    is_service: StrictBool = Field(UNSET)
+    is_active: StrictBool = Field(UNSET)
+    analogs: list[RecordId | AnalogIn] = Field(UNSET, description="Ids (or {product, note}) of analogues")
+
+
+class ProductIn(ProductFields):
+    sku: str = Field(..., min_length=1, max_length=64)
+    name: str = Field(..., min_length=1, max_length=200)
+    stock: DecimalText | None = Field(None, description="Available in the main warehouse")
+    restock_date: IsoDate | None = None
+
+
+class ProductPatch(ProductFields):
+    version: StrictInt = Field(..., description="The version you read (409 if stale)")
+
+
+class StockIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    available: DecimalText
+    restock_date: IsoDate | None = None
+    warehouse: str | None = Field(None, description="Warehouse code; the main one by default")
+
+
+def product_out(product: Product) -> dict[str, Any]:
+    """A product as the API shows it (stock and analogues prefetched by with_details)."""
+    stock = availability(product)
+    return {
+        "id": product.pk,
+        "sku": product.sku,
+        "name": product.name,
+        "names": product.names,
+        "description": product.description,
+        "descriptions": product.descriptions,
+        "category": product.category.name if product.category else None,
+        "unit": product.unit,
+        "vat_rate": decimal_text(product.vat_rate),
+        "is_service": product.is_service,
+        "is_active": product.is_active,
+        "stock": decimal_text(stock.available),
+        "restock_date": stock.restock_date,
+        "warehouses": [
+            {
+                "warehouse": row.warehouse.code,
+                "available": decimal_text(row.available),
+                "restock_date": row.restock_date,
+            }
+            for row in product.stock.all()
+        ],
+        "analogs": [
+            {"product": link.analog_id, "sku": link.analog.sku, "name": link.analog.name, "note": link.note}
+            for link in product.analog_links.all()
+        ],
+        "version": product.version,
+        "created_at": product.created_at,
+        "updated_at": product.updated_at,
+    }
+
+
+def _product_get(pk: int) -> Product:
+    return with_details(Product.objects.select_related("category")).get(pk=pk)
+
+
+def _analogs(data: dict[str, Any]) -> list[Any] | None:
+    analogs = data.pop("analogs", None)
+    return (
+        None if analogs is None else [entry if isinstance(entry, int) else dict(entry) for entry in analogs]
+    )
+
+
+@router.get(
+    "/products",
+    response={200: ProductPage, **ERRORS},
+    summary="List products by name (search by SKU or any name)",
+)
+def products_list(
+    request: HttpRequest,
+    q: str = "",
+    category: int | None = Query(None, ge=1, le=MAX_ID),
+    active: bool | None = Query(True, description="false: retired ones; omit for active only"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> HttpResponse:
+    reader(request, VIEW)
+    products = with_details(product_list(q=q, category_id=category, active=active))
+    page = keyset_paginate(products, ordering=["name", "id"], cursor=cursor, limit=limit)
+    return page_response({"items": [product_out(item) for item in page.items], "next": page.next_cursor})
+
+
+@router.post("/products", response={201: ProductOut, **ERRORS}, summary="Add a product or service")
+def products_create(request: HttpRequest, payload: ProductIn) -> Status:
+    user = reader(request, "catalog.add_product")
+    data = payload.dict(exclude_unset=True)
+    analogs = _analogs(data)
+    product = product_create(actor=user, analogs=analogs, **data)
+    return Status(201, product_out(_product_get(product.pk)))
+
+
+@router.get("/products/{product_id}", response={200: ProductOut, **ERRORS}, summary="Read a product")
+def products_read(request: HttpRequest, product_id: int) -> dict[str, Any]:
+    reader(request, VIEW)
+    return product_out(_product_get(product_id))
+
+
+@router.patch(
+    "/products/{product_id}",
+    response={200: ProductOut, 409: ConflictError, **ERRORS},
+    summary="Change a product (send the version you read); `analogs` replaces its analogues",
+)
+def products_update(request: HttpRequest, product_id: int, payload: ProductPatch) -> dict[str, Any]:
+    user = reader(request, "catalog.change_product")
+    product = _product_get(product_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    analogs = _analogs(data)
+    product_update(product=product, actor=user, version=version, analogs=analogs, **data)
+    return product_out(_product_get(product_id))
+
+
+@router.put(
+    "/products/{product_id}/stock",
+    response={200: ProductOut, **ERRORS},
+    summary="Set what a warehouse has of a product and when more comes (logistics)",
+)
+def products_stock(request: HttpRequest, product_id: int, payload: StockIn) -> Any:
+    user = reader(request, "catalog.change_stock")
+    product = _product_get(product_id)
+    warehouse = None
+    if payload.warehouse:
+        warehouse = Warehouse.objects.filter(code=payload.warehouse, is_active=True).first()
+        if warehouse is None:
+            return not_found("warehouse", _("No active warehouse with this code."))
+    stock_set(
+        actor=user,
+        product=product,
+        available=payload.available,
+        restock_date=payload.restock_date,
+        warehouse=warehouse,
+    )
+    return product_out(_product_get(product_id))
+
+
+# --- price lists ------------------------------------------------------------------------------------
+
+
+class PriceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    amount: DecimalText = Field(description='Before VAT, in the list\'s currency, e.g. "12.50"')
+
+
+class PriceOut(Schema):
+    product: int
+    sku: str
+    amount: str
+
+
+class PriceListOut(Schema):
+    id: int
+    name: str
+    currency: str
+    valid_from: datetime.date | None
+    valid_until: datetime.date | None
+    is_active: bool
+    prices: list[PriceOut]
+    version: int
+
+
+class PriceListSummary(Schema):
+    id: int
+    name: str
+    currency: str
+    valid_from: datetime.date | None
+    valid_until: datetime.date | None
+    is_active: bool
+    version: int
+
+
+class PriceListPage(Schema):
+    items: list[PriceListSummary]
+    next: str | None
+
+
+class PriceListIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., min_length=1, max_length=100)
+    currency: str = Field(..., min_length=3, max_length=3, description="ISO 4217, e.g. EUR")
+    valid_from: IsoDate | None = None
+    valid_until: IsoDate | None = None
+    is_active: StrictBool = True
+    prices: list[PriceIn] = []
+
+
+class PriceListPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: StrictInt
+    name: str = Field(UNSET, min_length=1, max_length=100)
+    currency: str = Field(UNSET, min_length=3, max_length=3)
+    valid_from: IsoDate | None = None
+    valid_until: IsoDate | None = None
+    is_active: StrictBool = Field(UNSET)
+    prices: list[PriceIn] = Field([], description="Prices added or changed (the others stay)")
+    remove: list[RecordId] = Field([], description="Ids of products taken off the list")
+
+
+def _price_out(price: Price) -> dict[str, Any]:
+    return {"product": price.product_id, "sku": price.product.sku, "amount": decimal_text(price.amount)}
+
+
+def price_list_summary(price_list: PriceList) -> dict[str, Any]:
+    return {
+        "id": price_list.pk,
+        "name": price_list.name,
+        "currency": price_list.currency,
+        "valid_from": price_list.valid_from,
+        "valid_until": price_list.valid_until,
+        "is_active": price_list.is_active,
+        "version": price_list.version,
+    }
+
+
+def price_list_out(price_list: PriceList) -> dict[str, Any]:
+    return {
+        **price_list_summary(price_list),
+        "prices": [_price_out(price) for price in price_list_prices(price_list)],
+    }
+
+
+@router.get("/price-lists", response={200: PriceListPage, **ERRORS}, summary="List price lists by name")
+def price_lists_list(
+    request: HttpRequest, limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT), cursor: str | None = None
+) -> HttpResponse:
+    reader(request, "catalog.view_pricelist")
+    page = keyset_paginate(PriceList.objects.all(), ordering=["name", "id"], cursor=cursor, limit=limit)
+    return page_response(
+        {"items": [price_list_summary(item) for item in page.items], "next": page.next_cursor}
+    )
+
+
+@router.post(
+    "/price-lists", response={201: PriceListOut, **ERRORS}, summary="Add a price list with its prices"
+)
+def price_lists_create(request: HttpRequest, payload: PriceListIn) -> Status:
+    user = reader(request, "catalog.add_pricelist")
+    data = payload.dict()
+    prices = data.pop("prices")
+    return Status(201, price_list_out(price_list_create(actor=user, prices=prices, **data)))
+
+
+@router.get(
+    "/price-lists/{price_list_id}",
+    response={200: PriceListOut, **ERRORS},
+    summary="Read a price list and its prices",
+)
+def price_lists_read(request: HttpRequest, price_list_id: int) -> dict[str, Any]:
+    reader(request, "catalog.view_pricelist")
+    return price_list_out(PriceList.objects.get(pk=price_list_id))
+
+
+@router.patch(
+    "/price-lists/{price_list_id}",
+    response={200: PriceListOut, 409: ConflictError, **ERRORS},
+    summary="Change a price list: fields, prices added or changed, products removed",
+)
+def price_lists_update(request: HttpRequest, price_list_id: int, payload: PriceListPatch) -> dict[str, Any]:
+    user = reader(request, "catalog.change_pricelist")
+    price_list = PriceList.objects.get(pk=price_list_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    prices, remove = data.pop("prices", []), data.pop("remove", [])
+    updated = price_list_update(
+        price_list=price_list, actor=user, version=version, prices=prices, remove=remove, **data
+    )
+    return price_list_out(updated)
+
+
+# --- exchange rates ---------------------------------------------------------------------------------
+
+
+class ExchangeRateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(..., min_length=3, max_length=3)
+    on: IsoDate
+    rate: DecimalText = Field(description="Units of the base currency one unit of `currency` is worth")
+
+
+class ExchangeRateOut(Schema):
+    currency: str
+    on: datetime.date
+    rate: str
+
+
+class ExchangeRatePage(Schema):
+    items: list[ExchangeRateOut]
+    next: str | None
+
+
+def _rate_out(rate: ExchangeRate) -> dict[str, Any]:
+    return {"currency": rate.currency, "on": rate.on, "rate": decimal_text(rate.rate)}
+
+
+@router.get(
+    "/exchange-rates", response={200: ExchangeRatePage, **ERRORS}, summary="Exchange rates, newest first"
+)
+def exchange_rates_list(
+    request: HttpRequest,
+    currency: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> HttpResponse:
+    reader(request, "catalog.view_exchangerate")
+    rates = ExchangeRate.objects.all()
+    if currency:
+        rates = rates.filter(currency=currency.upper())
+    page = keyset_paginate(rates, ordering=["-on", "currency", "id"], cursor=cursor, limit=limit)
+    return page_response({"items": [_rate_out(item) for item in page.items], "next": page.next_cursor})
+
+
+@router.post(
+    "/exchange-rates", response={201: ExchangeRateOut, **ERRORS}, summary="Record a day's exchange rate"
+)
+def exchange_rates_create(request: HttpRequest, payload: ExchangeRateIn) -> Status:
+    user = reader(request, "catalog.add_exchangerate")
+    return Status(
+        201,
+        _rate_out(exchange_rate_set(actor=user, currency=payload.currency, on=payload.on, rate=payload.rate)),
+    )

@@ -1,0 +1,449 @@
+"""State changes of the catalogue: products (with their analogues and stock), stock, price lists and their
+prices, exchange rates. Each writes its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from klient.catalog.models import (
+    Analog,
+    Category,
+    ExchangeRate,
+    Price,
+    PriceList,
+    Product,
+    Stock,
+    Unit,
+    Warehouse,
+    validate_currency,
+)
+from klient.core.audit import AuditAction, audit_log, diff, snapshot
+from klient.core.exceptions import NotAllowed, VersionConflict
+from klient.core.models import User
+from klient.core.search import fold
+
+DEFAULT_WAREHOUSE = "main"
+PRODUCT_FIELDS = {
+    "sku",
+    "name",
+    "names",
+    "description",
+    "descriptions",
+    "category",
+    "unit",
+    "vat_rate",
+    "is_service",
+    "is_active",
+}
+PRICE_LIST_FIELDS = {"name", "currency", "valid_from", "valid_until", "is_active"}
+OTHER_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
+
+
+def decimal_value(
+    value: Any, field: str, *, places: int, digits: int = 18, minimum: Decimal | None = Decimal(0)
+) -> Decimal:
+    """A decimal from a string or number, with at most `places` decimals and `digits` digits in all, not
+    below `minimum`; a ValidationError naming `field` otherwise."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Enter a number, e.g. 12.50.")}) from None
+    if not number.is_finite():
+        raise ValidationError({field: _("Enter a number, e.g. 12.50.")})
+    if abs(number) >= Decimal(10) ** (digits - places):
+        raise ValidationError({field: _("The number is too large.")})
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError({field: _("At most %(count)d decimal places.") % {"count": places}})
+    if minimum is not None and number < minimum:
+        raise ValidationError({field: _("Must be at least %(minimum)s.") % {"minimum": minimum}})
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _translations(value: Any, field: str) -> dict[str, str]:
+    """{"pl": "…", "zh-hans": "…"}: only this installation's other languages, empty texts left out."""
+    if not isinstance(value, Mapping):
+        raise ValidationError({field: _('Give the texts by language code, e.g. {"pl": "…"}.')})
+    texts = {}
+    for code, text in value.items():
+        if code not in OTHER_LANGUAGES:
+            raise ValidationError(
+                {field: _("“%(value)s” is not a language of this installation.") % {"value": code}}
+            )
+        if not isinstance(text, str):
+            raise ValidationError({field: _("Each text is a string.")})
+        if text.strip():
+            texts[code] = text.strip()
+    return texts
+
+
+def _check_product(product: Product) -> None:
+    errors: dict[str, str] = {}
+    product.sku = product.sku.strip()
+    product.name = product.name.strip()
+    if not product.sku:
+        errors["sku"] = _("Give the product a SKU.")
+    elif len(product.sku) > 64:
+        errors["sku"] = _("At most %(count)d characters.") % {"count": 64}
+    elif Product.objects.filter(sku__iexact=product.sku).exclude(pk=product.pk).exists():
+        errors["sku"] = _("Another product has the SKU “%(sku)s”.") % {"sku": product.sku}
+    if not product.name:
+        errors["name"] = _("Give the product a name.")
+    elif len(product.name) > 200:
+        errors["name"] = _("At most %(count)d characters.") % {"count": 200}
+    if product.unit not in Unit.values:
+        errors["unit"] = _("Unknown unit “%(value)s”.") % {"value": product.unit}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _search_text(product: Product) -> str:
+    return fold(" ".join([product.sku, product.name, *product.names.values()]))
+
+
+def _apply_product(product: Product, data: dict[str, Any]) -> None:
+    unknown = set(data) - PRODUCT_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    for name, value in data.items():
+        if name in ("names", "descriptions"):
+            value = _translations(value or {}, name)
+        elif name == "vat_rate":
+            value = decimal_value(value, "vat_rate", places=2, digits=5)
+            if value > 100:
+                raise ValidationError({"vat_rate": _("A VAT rate is at most 100 %.")})
+        elif name == "category" and value is not None and not isinstance(value, Category):
+            value = _category(value)
+        elif name in ("description",) and value is None:
+            value = ""
+        setattr(product, name, value)
+
+
+def _category(name: Any) -> Category:
+    """The category of this name, made if there is none."""
+    text = str(name).strip()
+    if not text:
+        raise ValidationError({"category": _("Give the category a name.")})
+    category, _made = Category.objects.get_or_create(name=text[:100])
+    return category
+
+
+def _require(actor: User, permission: str, message: str) -> None:
+    if not actor.has_perm(permission):
+        raise NotAllowed(message)
+
+
+def default_warehouse() -> Warehouse:
+    """The warehouse stock goes to when none is named ("main", made if it was deleted)."""
+    warehouse, _made = Warehouse.objects.get_or_create(code=DEFAULT_WAREHOUSE, defaults={"name": "Main"})
+    return warehouse
+
+
+def _analogs_of(product: Product, analogs: Iterable[Any]) -> list[tuple[Product, str]]:
+    """[(analogue, note)] from ids, products or {"product": id, "note": "…"}; each a known other product."""
+    wanted: list[tuple[int, str]] = []
+    for entry in analogs:
+        if isinstance(entry, Mapping):
+            pk, note = entry.get("product"), str(entry.get("note") or "").strip()[:200]
+        else:
+            pk, note = entry, ""
+        pk = pk.pk if isinstance(pk, Product) else pk
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValidationError({"analogs": _("Give the analogues as product ids.")})
+        wanted.append((pk, note))
+    found = Product.objects.in_bulk([pk for pk, _note in wanted])
+    missing = [str(pk) for pk, _note in wanted if pk not in found]
+    if missing:
+        raise ValidationError({"analogs": _("No product with the id %(ids)s.") % {"ids": ", ".join(missing)}})
+    if any(pk == product.pk for pk, _note in wanted):
+        raise ValidationError({"analogs": _("A product is not its own analogue.")})
+    seen: dict[int, str] = {}
+    for pk, note in wanted:
+        seen.setdefault(pk, note)
+    return [(found[pk], note) for pk, note in seen.items()]
+
+
+def _set_analogs(product: Product, analogs: list[tuple[Product, str]]) -> None:
+    Analog.objects.filter(product=product).exclude(analog__in=[analog for analog, _note in analogs]).delete()
+    for analog, note in analogs:
+        Analog.objects.update_or_create(product=product, analog=analog, defaults={"note": note})
+
+
+def _analog_labels(product: Product) -> list[str]:
+    return [
+        f"{link.analog.sku}{': ' + link.note if link.note else ''}"
+        for link in product.analog_links.select_related("analog").order_by("id")
+    ]
+
+
+@transaction.atomic
+def product_create(
+    *,
+    actor: User,
+    analogs: Iterable[Any] | None = None,
+    stock: Any = None,
+    restock_date: datetime.date | None = None,
+    **data: Any,
+) -> Product:
+    """Add a product; `stock` (with `restock_date`) is its available quantity in the main warehouse,
+    `analogs` the products that can replace it."""
+    _require(actor, "catalog.add_product", _("You may not add products."))
+    product = Product()
+    _apply_product(product, {"names": {}, "descriptions": {}, **data})
+    _check_product(product)
+    product.search_text = _search_text(product)
+    product.save()
+    links = _analogs_of(product, analogs or [])
+    _set_analogs(product, links)
+    changes = diff({}, snapshot(product, Product.AUDITED_FIELDS))
+    if links:
+        changes["analogs"] = {
+            "from": None,
+            "to": _analog_labels(product),
+            "from_label": None,
+            "to_label": None,
+        }
+    if stock is not None or restock_date is not None:
+        if product.is_service:
+            raise ValidationError({"stock": _("A service has no stock.")})
+        warehouse = default_warehouse()
+        row = Stock.objects.create(
+            product=product,
+            warehouse=warehouse,
+            available=decimal_value(0 if stock is None else stock, "stock", places=3, digits=14),
+            restock_date=restock_date,
+        )
+        changes[f"stock {warehouse.code}"] = _stock_change(None, row.available)
+        changes[f"restock {warehouse.code}"] = _stock_change(None, restock_date)
+    audit_log(instance=product, action=AuditAction.CREATE, actor=actor, changes=changes)
+    return product
+
+
+def _stock_change(before: Any, after: Any) -> dict[str, Any]:
+    def text(value: Any) -> str | None:
+        if value is None:
+            return None
+        return value.isoformat() if isinstance(value, datetime.date) else f"{value:f}"
+
+    return {"from": text(before), "to": text(after), "from_label": None, "to_label": None}
+
+
+@transaction.atomic
+def product_update(
+    *, product: Product, actor: User, version: int, analogs: Iterable[Any] | None = None, **data: Any
+) -> Product:
+    """Change a product (and, when given, replace its analogues); refused with VersionConflict if
+    `version` is stale."""
+    _require(actor, "catalog.change_product", _("You may not change products."))
+    current = Product.objects.select_for_update().get(pk=product.pk)
+    if current.version != version:
+        raise VersionConflict(current.version)
+    before = snapshot(current, Product.AUDITED_FIELDS)
+    analogs_before = _analog_labels(current)
+    _apply_product(current, data)
+    _check_product(current)
+    if analogs is not None:
+        _set_analogs(current, _analogs_of(current, analogs))
+    changes = diff(before, snapshot(current, Product.AUDITED_FIELDS))
+    analogs_after = _analog_labels(current)
+    if analogs_after != analogs_before:
+        changes["analogs"] = {
+            "from": analogs_before,
+            "to": analogs_after,
+            "from_label": None,
+            "to_label": None,
+        }
+    if not changes:
+        return current
+    current.search_text = _search_text(current)
+    current.version = version + 1
+    current.updated_at = timezone.now()
+    current.save()
+    audit_log(instance=current, action=AuditAction.UPDATE, actor=actor, changes=changes)
+    return current
+
+
+@transaction.atomic
+def stock_set(
+    *,
+    actor: User,
+    product: Product,
+    available: Any,
+    restock_date: datetime.date | None = None,
+    warehouse: Warehouse | None = None,
+) -> Stock:
+    """Set what a warehouse (the main one by default) has of a product and when more comes. The audit
+    entry goes on the product."""
+    _require(actor, "catalog.change_stock", _("You may not change stock."))
+    if product.is_service:
+        raise ValidationError({"available": _("A service has no stock.")})
+    quantity = decimal_value(available, "available", places=3, digits=14)
+    warehouse = warehouse or default_warehouse()
+    row = Stock.objects.select_for_update().filter(product=product, warehouse=warehouse).first()
+    before = (row.available, row.restock_date) if row else (None, None)
+    if row is None:
+        row = Stock(product=product, warehouse=warehouse)
+    row.available, row.restock_date = quantity, restock_date
+    if before == (row.available, row.restock_date):
+        return row
+    row.save()
+    Product.objects.filter(pk=product.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    audit_log(
+        instance=product,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        changes={
+            f"stock {warehouse.code}": _stock_change(before[0], quantity),
+            f"restock {warehouse.code}": _stock_change(before[1], restock_date),
+        },
+    )
+    return row
+
+
+def _prices_of(prices: Iterable[Any]) -> dict[int, Decimal]:
+    """{product id: amount} from [{"product": id, "amount": "12.50"}]; each product once, known."""
+    amounts: dict[int, Decimal] = {}
+    for index, entry in enumerate(prices):
+        if not isinstance(entry, Mapping):
+            raise ValidationError({f"prices.{index}": _("Give a product and an amount.")})
+        pk = entry.get("product")
+        if not isinstance(pk, int) or isinstance(pk, bool):
+            raise ValidationError({f"prices.{index}.product": _("Give the product's id.")})
+        if pk in amounts:
+            raise ValidationError({f"prices.{index}.product": _("This product has a price above already.")})
+        amounts[pk] = decimal_value(entry.get("amount"), f"prices.{index}.amount", places=4)
+    known = set(Product.objects.filter(pk__in=amounts).values_list("pk", flat=True))
+    for index, pk in enumerate(amounts):
+        if pk not in known:
+            raise ValidationError(
+                {f"prices.{index}.product": _("No product with the id %(ids)s.") % {"ids": pk}}
+            )
+    return amounts
+
+
+def _check_price_list(price_list: PriceList) -> None:
+    errors: dict[str, str] = {}
+    price_list.name = price_list.name.strip()
+    price_list.currency = price_list.currency.strip().upper()
+    if not price_list.name:
+        errors["name"] = _("Give the price list a name.")
+    elif PriceList.objects.filter(name__iexact=price_list.name).exclude(pk=price_list.pk).exists():
+        errors["name"] = _("Another price list is named “%(name)s”.") % {"name": price_list.name}
+    try:
+        validate_currency(price_list.currency)
+    except ValidationError as error:
+        errors["currency"] = error.messages[0]
+    if price_list.valid_from and price_list.valid_until and price_list.valid_until < price_list.valid_from:
+        errors["valid_until"] = _("The validity ends before it starts.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_prices(price_list: PriceList, amounts: dict[int, Decimal]) -> int:
+    """Add or change these prices (others stay); returns how many changed."""
+    existing = {
+        price.product_id: price
+        for price in Price.objects.filter(price_list=price_list, product_id__in=amounts)
+    }
+    changed = 0
+    new = []
+    for pk, amount in amounts.items():
+        price = existing.get(pk)
+        if price is None:
+            new.append(Price(price_list=price_list, product_id=pk, amount=amount))
+        elif price.amount != amount:
+            Price.objects.filter(pk=price.pk).update(amount=amount)
+        else:
+            continue
+        changed += 1
+    Price.objects.bulk_create(new)
+    return changed
+
+
+@transaction.atomic
+def price_list_create(*, actor: User, prices: Iterable[Any] | None = None, **data: Any) -> PriceList:
+    """Add a price list with its prices ([{"product": id, "amount": "12.50"}])."""
+    _require(actor, "catalog.add_pricelist", _("You may not add price lists."))
+    unknown = set(data) - PRICE_LIST_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    price_list = PriceList(**data)
+    _check_price_list(price_list)
+    amounts = _prices_of(prices or [])
+    price_list.save()
+    _write_prices(price_list, amounts)
+    changes = diff({}, snapshot(price_list, PriceList.AUDITED_FIELDS))
+    if amounts:
+        changes["prices"] = {"from": None, "to": len(amounts), "from_label": None, "to_label": None}
+    audit_log(instance=price_list, action=AuditAction.CREATE, actor=actor, changes=changes)
+    return price_list
+
+
+@transaction.atomic
+def price_list_update(
+    *,
+    price_list: PriceList,
+    actor: User,
+    version: int,
+    prices: Iterable[Any] | None = None,
+    remove: Iterable[int] = (),
+    **data: Any,
+) -> PriceList:
+    """Change a price list: its fields, prices added or changed (`prices`), products taken off it
+    (`remove`, ids); refused with VersionConflict if `version` is stale."""
+    _require(actor, "catalog.change_pricelist", _("You may not change price lists."))
+    current = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    if current.version != version:
+        raise VersionConflict(current.version)
+    unknown = set(data) - PRICE_LIST_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    before = snapshot(current, PriceList.AUDITED_FIELDS)
+    for name, value in data.items():
+        setattr(current, name, value)
+    _check_price_list(current)
+    changes = diff(before, snapshot(current, PriceList.AUDITED_FIELDS))
+    changed = _write_prices(current, _prices_of(prices or []))
+    removed = Price.objects.filter(price_list=current, product_id__in=list(remove)).delete()[0]
+    if changed or removed:
+        changes["prices"] = {
+            "from": None,
+            "to": {"changed": changed, "removed": removed},
+            "from_label": None,
+            "to_label": None,
+        }
+    if not changes:
+        return current
+    current.version = version + 1
+    current.updated_at = timezone.now()
+    current.save()
+    audit_log(instance=current, action=AuditAction.UPDATE, actor=actor, changes=changes)
+    return current
+
+
+def exchange_rate_set(*, actor: User, currency: str, on: datetime.date, rate: Any) -> ExchangeRate:
+    """Record what one unit of `currency` was worth in the base currency on a day (replacing that day's)."""
+    _require(actor, "catalog.add_exchangerate", _("You may not record exchange rates."))
+    code = str(currency).strip().upper()
+    try:
+        validate_currency(code)
+    except ValidationError as error:
+        raise ValidationError({"currency": error.messages[0]}) from None
+    if code == settings.BASE_CURRENCY:
+        raise ValidationError(
+            {"currency": _("Rates are of other currencies than the base currency %(code)s.") % {"code": code}}
+        )
+    value = decimal_value(rate, "rate", places=10, digits=20)
+    if value <= 0:
+        raise ValidationError({"rate": _("A rate is more than 0.")})
+    row, _made = ExchangeRate.objects.update_or_create(currency=code, on=on, defaults={"rate": value})
+    return row

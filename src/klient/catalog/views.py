@@ -1,0 +1,138 @@
+"""Catalogue screens: the product list (searched by SKU or any name) and a product's card with its
+names, stock per warehouse, analogues and prices; logistics sets stock there."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from klient.catalog.forms import StockForm
+from klient.catalog.models import Price, Product
+from klient.catalog.selectors import availability, product_list, with_details
+from klient.catalog.services import stock_set
+from klient.core.models import User
+from klient.core.pagination import InvalidCursor, keyset_paginate
+
+PAGE_SIZE = 50
+# "VAT rate %" as the model names it (a "%" in a template's translate tag would be another message).
+VAT_LABEL = Product._meta.get_field("vat_rate").verbose_name
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+@login_required
+@permission_required("catalog.view_product", raise_exception=True)
+def product_list_view(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    language = _language()
+    try:
+        page = keyset_paginate(
+            with_details(product_list(q=q)),
+            ordering=["name", "id"],
+            cursor=request.GET.get("cursor"),
+            limit=PAGE_SIZE,
+        )
+    except InvalidCursor:
+        raise Http404 from None
+    rows = [(product, product.name_in(language), availability(product)) for product in page.items]
+    next_query = ""
+    if page.next_cursor:
+        query = request.GET.copy()
+        query["cursor"] = page.next_cursor
+        next_query = query.urlencode()
+    return render(
+        request,
+        "catalog/product_list.html",
+        {"rows": rows, "q": q, "next_query": next_query, "vat_label": VAT_LABEL},
+    )
+
+
+def _product(pk: int) -> Product:
+    try:
+        return with_details(Product.objects.select_related("category")).get(pk=pk)
+    except Product.DoesNotExist:
+        raise Http404 from None
+
+
+def _card(
+    request: HttpRequest, product: Product, form: StockForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    language = _language()
+    analogs = list(
+        with_details(Product.objects.filter(pk__in=[link.analog_id for link in product.analog_links.all()]))
+    )
+    by_id = {analog.pk: analog for analog in analogs}
+    analog_rows = [
+        (
+            by_id[link.analog_id],
+            by_id[link.analog_id].name_in(language),
+            link.note,
+            availability(by_id[link.analog_id]),
+        )
+        for link in product.analog_links.all()
+        if link.analog_id in by_id
+    ]
+    prices = Price.objects.filter(product=product).select_related("price_list").order_by("price_list__name")
+    can_set_stock = user.has_perm("catalog.change_stock") and not product.is_service
+    if can_set_stock and form is None:
+        form = StockForm()
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "name": product.name_in(language),
+            "description": product.description_in(language),
+            "stock": availability(product),
+            "analog_rows": analog_rows,
+            "prices": prices,
+            "form": form if can_set_stock else None,
+            "vat_label": VAT_LABEL,
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required("catalog.view_product", raise_exception=True)
+def product_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _card(request, _product(pk))
+
+
+@login_required
+@permission_required("catalog.change_stock", raise_exception=True)
+@require_POST
+def stock_set_view(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _product(pk)
+    form = StockForm(request.POST)
+    if form.is_valid():
+        try:
+            stock_set(
+                actor=_user(request),
+                product=product,
+                available=form.cleaned_data["available"],
+                restock_date=form.cleaned_data["restock_date"],
+                warehouse=form.cleaned_data["warehouse"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Stock saved."))
+            return redirect(reverse("catalog:product_detail", args=[pk]))
+    return _card(request, product, form, status=400)
