@@ -1320,6 +1320,17 @@ API_OPERATIONS: dict[str, Spec] = {
         wrong_role="sam",
         data={"available": "9"},
     ),
+    "POST /api/v1/products/stock": Spec(
+        "post",
+        "/api/v1/products/stock",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"updated": 1', changes=("catalog", "audit")),
+            admin=ok('"updated": 1', changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"items": [{"sku": "MX-1", "available": "4"}]},
+    ),
     "GET /api/v1/price-lists": Spec(
         "get", "/api/v1/price-lists", api_everyone(ok('"name": "Matrix list"'), wrong_role=FORBIDDEN)
     ),

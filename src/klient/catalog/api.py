@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, 
 from klient.activities.api import IsoDate
 from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError
+from klient.catalog.importing import stock_rows_apply
 from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Warehouse
 from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
 from klient.catalog.services import (
@@ -220,6 +221,53 @@ def products_create(request: HttpRequest, payload: ProductIn) -> Status:
     analogs = _analogs(data)
     product = product_create(actor=user, analogs=analogs, **data)
     return Status(201, product_out(_product_get(product.pk)))
+
+
+# Before /products/{product_id}: the first route whose path matches answers.
+class StockRowIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(..., min_length=1, max_length=64)
+    warehouse: str = Field("", description="Warehouse code; the main one when empty")
+    available: DecimalText
+    restock_date: IsoDate | None = None
+
+
+class StockBulkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[StockRowIn] = Field(..., min_length=1, max_length=10_000)
+    dry_run: StrictBool = False
+    atomic: StrictBool = Field(False, description="Store nothing if any row is rejected")
+
+
+class StockErrorOut(Schema):
+    row: int = Field(description="Index of the item, from 0")
+    field: str
+    message: str
+
+
+class StockBulkOut(Schema):
+    rows: int
+    updated: int
+    unchanged: int
+    rejected: int
+    dry_run: bool
+    errors: list[StockErrorOut]
+
+
+@router.post(
+    "/products/stock",
+    response={200: StockBulkOut, **ERRORS},
+    summary="Set stock of many products by SKU (an ERP's feed); rejected items name their index and field",
+)
+def products_stock_bulk(request: HttpRequest, payload: StockBulkIn) -> dict[str, Any]:
+    user = reader(request, "catalog.change_stock")
+    rows = [(index, item.dict()) for index, item in enumerate(payload.items)]
+    result = stock_rows_apply(actor=user, rows=rows, dry_run=payload.dry_run, atomic=payload.atomic)
+    summary = result.as_dict()
+    summary.pop("kind")
+    return summary
 
 
 @router.get("/products/{product_id}", response={200: ProductOut, **ERRORS}, summary="Read a product")

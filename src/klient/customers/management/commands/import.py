@@ -1,4 +1,4 @@
-"""`klient import companies|contacts FILE [--dry-run] [--key FIELD] [--map "Column=field" ...] [--atomic]
+"""`klient import companies|contacts|stock FILE [--dry-run] [--key FIELD] [--map "Column=field" ...] [--atomic]
 [--user USERNAME] [--rejected FILE]` prints one JSON object: the import's summary.
 
 Exit status: 0 when every row was accepted, 1 when some were rejected (errors or duplicates), 2 when the
@@ -21,13 +21,16 @@ from klient.customers.readers import UnreadableFile
 
 
 class Command(BaseCommand):
-    help = "Import companies or contacts from a CSV, XLSX or vCard file; prints a JSON summary."
+    help = (
+        "Import companies or contacts from a CSV, XLSX or vCard file, or stock (sku, warehouse, available, "
+        "restock_date) from a CSV or XLSX file; prints a JSON summary."
+    )
     # The system checks load every URL and API schema (0.4 s) and check nothing an import uses; `klient
     # run` and `klient check` run them.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["companies", "contacts"])
+        parser.add_argument("kind", choices=["companies", "contacts", "stock"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check every row and store nothing.")
         parser.add_argument(
@@ -50,6 +53,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = self._actor(options["user"])
+        if options["kind"] == "stock":
+            self._stock(actor, options)
+            return
         columns = None
         if options["map"]:
             from klient.customers.readers import open_table
@@ -97,6 +103,36 @@ class Command(BaseCommand):
         ]
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
         if result.skipped:
+            sys.exit(1)
+
+    def _stock(self, actor: User, options: dict[str, Any]) -> None:
+        from django.core.exceptions import ValidationError
+
+        from klient.catalog.importing import stock_columns, stock_rows_apply
+        from klient.customers.readers import open_table
+
+        try:
+            table = open_table(options["file"])
+        except UnreadableFile as unreadable:
+            self._fail(unreadable.message)
+        try:
+            columns = stock_columns(table.headers)
+        except ValidationError as missing:
+            self._fail(
+                " ".join(message for messages in missing.message_dict.values() for message in messages)
+            )
+        rows = [
+            (number, {name: cells[index] if index < len(cells) else "" for index, name in columns.items()})
+            for number, cells in table.rows
+        ]
+        try:
+            result = stock_rows_apply(
+                actor=actor, rows=rows, dry_run=options["dry_run"], atomic=options["atomic"]
+            )
+        except NotAllowed as refused:
+            self._fail(str(refused))
+        self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+        if result.errors:
             sys.exit(1)
 
     def _actor(self, username: str) -> User:
