@@ -152,12 +152,12 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
     assert all(report.pdf and report.finalized_at is None for report in reports)
     assert first.splitlines()[0] == (
         "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), "
-        f"{activities} activity(ies), 6 call list(s), {len(sellers)} monthly report(s) created."
+        f"{activities} activity(ies), 6 call list(s), {len(sellers)} monthly report(s), 300 product(s) created."
     )
     assert 6000 < activities < 9000
     assert second.splitlines()[0] == (
         "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies), 0 call list(s), "
-        "0 monthly report(s) created."
+        "0 monthly report(s), 0 product(s) created."
     )
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16
@@ -258,3 +258,32 @@ def test_demo_gives_every_rep_a_month_of_work_on_their_own_companies_in_their_la
     with time_machine.travel(MONDAY, tick=False):
         groups = {group.name: group for group in myday_build(user=piotr, date=today)}
     assert len(groups["negotiate"].items) >= 1
+
+
+def test_demo_has_a_catalogue_with_prices_in_three_currencies_stock_and_analogues():
+    from decimal import Decimal
+
+    from klient.catalog.models import Analog, ExchangeRate, Price, PriceList, Product, Stock
+    from klient.catalog.selectors import convert
+
+    with time_machine.travel(MONDAY, tick=False):
+        run("demo")
+    products = Product.objects.filter(sku__startswith="DEMO-")
+    assert products.count() == 300
+    assert products.filter(is_service=True).count() == 50
+    # Named in every language of the installation.
+    assert all(len(names) == 5 for names in products.values_list("names", flat=True))
+    assert dict(PriceList.objects.values_list("name", "currency")) == {
+        "Retail": "PLN",
+        "Wholesale": "EUR",
+        "Dealer": "USD",
+    }
+    assert Price.objects.count() == 900
+    out_of_stock = Stock.objects.filter(warehouse__code="main", available=0)
+    assert out_of_stock.exists() and not out_of_stock.filter(restock_date__isnull=True).exists()
+    assert not Stock.objects.filter(product__is_service=True).exists()
+    assert Analog.objects.filter(product__in=out_of_stock.values("product")).exists()
+    assert ExchangeRate.objects.filter(currency="PLN").count() == 30
+    # A month of rates: a PLN price converts to EUR on the demo's day.
+    assert convert(Decimal("100"), "PLN", "EUR", datetime.date(2026, 3, 2)) > Decimal("20")
+    assert "Paleta 10" in products.filter(sku="DEMO-1001").values_list("names__pl", flat=True)[0]

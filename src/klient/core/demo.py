@@ -79,6 +79,7 @@ def demo_load() -> dict[str, int]:
     of each were made."""
     from klient.activities.calllists.demo import calllists_demo_load
     from klient.activities.demo import demo_activities_load
+    from klient.catalog.demo import demo_catalog_load
     from klient.customers.demo import demo_customers_load
     from klient.customers.models import Company
     from klient.customers.services import company_create
@@ -92,6 +93,7 @@ def demo_load() -> dict[str, int]:
         "activities": 0,
         "call_lists": 0,
         "reports": 0,
+        "products": 0,
     }
     for team_name in TEAM_LEADS:
         if not Team.objects.filter(name=team_name).exists():
@@ -135,4 +137,5 @@ def demo_load() -> dict[str, int]:
     created["activities"] = demo_activities_load(owners)
     created["call_lists"] = calllists_demo_load()
     created["reports"] = demo_reports_load(owners)
+    created["products"] = demo_catalog_load(users["anna.kowalska"])
     return created

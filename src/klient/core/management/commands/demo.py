@@ -10,7 +10,7 @@ from klient.core.demo import DEMO_PASSWORD, DEMO_USERS, demo_load
 class Command(BaseCommand):
     help = (
         "Create a multilingual demo organisation: teams, users in every role, 2,000 companies with "
-        "contacts, a month of activities, last month's reports. Safe to repeat."
+        "contacts, a month of activities, last month's reports, a catalogue. Safe to repeat."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             f"Demo data: {created['teams']} team(s), {created['users']} user(s), "
             f"{created['companies']} company(ies), {created['contacts']} contact(s), "
             f"{created['activities']} activity(ies), {created['call_lists']} call list(s), "
-            f"{created['reports']} monthly report(s) created."
+            f"{created['reports']} monthly report(s), {created['products']} product(s) created."
         )
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for demo in DEMO_USERS:
