@@ -95,3 +95,76 @@ def test_the_list_costs_the_same_queries_for_more_products(
         html = client.get("/catalog/").content.decode()
     assert html.count("data-product=") == 23
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_manager_adds_a_product_with_its_names_and_analogues(login, mike, catalogue):
+    from klient.catalog.models import Product
+
+    response = login(mike).post(
+        "/catalog/new/",
+        {
+            "sku": "PAL-US",
+            "name": "US pallet",
+            "name_pl": "Paleta US",
+            "name_zh-hans": "美式托盘",
+            "unit": "pcs",
+            "vat_rate": "23",
+            "is_active": "on",
+            "analogs": "pal-eur, PAL-HALF",
+            "category": "Pallets",
+        },
+    )
+    product = Product.objects.get(sku="PAL-US")
+    assert response.status_code == 302 and response["Location"] == f"/catalog/{product.pk}/"
+    assert product.names == {"pl": "Paleta US", "zh-hans": "美式托盘"}
+    assert [link.analog.sku for link in product.analog_links.order_by("id")] == ["PAL-EUR", "PAL-HALF"]
+    assert (product.category.name, product.vat_rate, product.is_active) == ("Pallets", 23, True)
+
+
+def test_bad_product_forms_name_the_field_and_store_nothing(login, mike, catalogue):
+    from klient.catalog.models import Product
+
+    before = Product.objects.count()
+    taken = login(mike).post(
+        "/catalog/new/", {"sku": "pal-eur", "name": "Copy", "unit": "pcs", "vat_rate": "5"}
+    )
+    assert taken.status_code == 400
+    assert "Another product has the SKU" in taken.content.decode()
+    unknown = login(mike).post(
+        "/catalog/new/", {"sku": "NEW", "name": "New", "unit": "pcs", "vat_rate": "5", "analogs": "NOPE"}
+    )
+    assert unknown.status_code == 400
+    assert "No product with the SKU “NOPE”." in unknown.content.decode()
+    assert Product.objects.count() == before
+
+
+def test_an_edit_with_a_stale_version_saves_nothing(login, mike, catalogue):
+    euro = catalogue["euro"]
+    form = {"sku": "PAL-EUR", "name": "Euro pallet (new)", "unit": "pcs", "vat_rate": "23", "is_active": "on"}
+    saved = login(mike).post(f"/catalog/{euro.pk}/edit/", {**form, "version": euro.version})
+    assert saved.status_code == 302
+    euro.refresh_from_db()
+    assert (euro.name, euro.version) == ("Euro pallet (new)", 2)
+    stale = login(mike).post(f"/catalog/{euro.pk}/edit/", {**form, "name": "Lost", "version": 1})
+    assert stale.status_code == 400
+    euro.refresh_from_db()
+    assert euro.name == "Euro pallet (new)"
+    # The analogues were left out of the form: the edit took them away.
+    assert not euro.analog_links.exists()
+
+
+def test_a_rep_may_not_add_or_edit_products(login, alice, catalogue):
+    assert login(alice).get("/catalog/new/").status_code == 403
+    assert login(alice).get(f"/catalog/{catalogue['euro'].pk}/edit/").status_code == 403
+    assert 'data-action="new-product"' not in login(alice).get("/catalog/").content.decode()
+
+
+def test_price_lists_show_their_prices_in_the_readers_language(login, alice, catalogue):
+    from klient.catalog.models import PriceList
+
+    wholesale = PriceList.objects.get(name="Wholesale")
+    html = login(alice).get("/catalog/price-lists/").content.decode()
+    assert f'data-price-list="{wholesale.pk}"' in html
+    detail = login(alice).get(f"/catalog/price-lists/{wholesale.pk}/").content.decode()
+    assert f'<tr data-product="{catalogue["euro"].pk}">' in detail
+    assert '<td data-field="price">PLN49.90</td>' in detail  # CLDR's British English writes no space

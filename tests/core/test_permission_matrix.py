@@ -813,6 +813,22 @@ UI_VIEWS: dict[str, Spec] = {
             admin=ok('data-form="stock"'),
         ),
     ),
+    "catalog:product_create": Spec(
+        "get",
+        "/catalog/new/",
+        everyone(FORBIDDEN, manager=ok("New product"), admin=ok("New product")),
+    ),
+    "catalog:product_edit": Spec(
+        "get",
+        "/catalog/{product}/edit/",
+        everyone(FORBIDDEN, manager=ok("Edit product", "MX-1"), admin=ok("Edit product", "MX-1")),
+    ),
+    "catalog:price_list_list": Spec(
+        "get", "/catalog/price-lists/", everyone(ok("Matrix list"), wrong_role=FORBIDDEN)
+    ),
+    "catalog:price_list_detail": Spec(
+        "get", "/catalog/price-lists/{price_list}/", everyone(ok("MX-1", "€12.50"), wrong_role=FORBIDDEN)
+    ),
     "catalog:stock_set": Spec(
         "post",
         "/catalog/{product}/stock/",

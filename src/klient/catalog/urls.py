@@ -6,6 +6,10 @@ app_name = "catalog"
 
 urlpatterns = [
     path("", views.product_list_view, name="product_list"),
+    path("new/", views.product_create_view, name="product_create"),
+    path("<int:pk>/edit/", views.product_edit_view, name="product_edit"),
+    path("price-lists/", views.price_list_list_view, name="price_list_list"),
+    path("price-lists/<int:pk>/", views.price_list_detail_view, name="price_list_detail"),
     path("<int:pk>/", views.product_detail_view, name="product_detail"),
     path("<int:pk>/stock/", views.stock_set_view, name="stock_set"),
 ]

@@ -13,10 +13,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from klient.catalog.forms import StockForm
-from klient.catalog.models import Price, Product
-from klient.catalog.selectors import availability, product_list, with_details
-from klient.catalog.services import stock_set
+from klient.catalog.forms import ProductForm, StockForm
+from klient.catalog.models import Price, PriceList, Product
+from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
+from klient.catalog.services import product_create, product_update, stock_set
+from klient.core.exceptions import VersionConflict
 from klient.core.models import User
 from klient.core.pagination import InvalidCursor, keyset_paginate
 
@@ -57,7 +58,13 @@ def product_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalog/product_list.html",
-        {"rows": rows, "q": q, "next_query": next_query, "vat_label": VAT_LABEL},
+        {
+            "rows": rows,
+            "q": q,
+            "next_query": next_query,
+            "vat_label": VAT_LABEL,
+            "can_add": _user(request).has_perm("catalog.add_product"),
+        },
     )
 
 
@@ -103,6 +110,7 @@ def _card(
             "prices": prices,
             "form": form if can_set_stock else None,
             "vat_label": VAT_LABEL,
+            "can_edit": user.has_perm("catalog.change_product"),
         },
         status=status,
     )
@@ -136,3 +144,72 @@ def stock_set_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Stock saved."))
             return redirect(reverse("catalog:product_detail", args=[pk]))
     return _card(request, product, form, status=400)
+
+
+def _product_form_errors(form: ProductForm, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+@permission_required("catalog.add_product", raise_exception=True)
+def product_create_view(request: HttpRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = product_create(actor=_user(request), **form.values())
+        except ValidationError as error:
+            _product_form_errors(form, error)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect(reverse("catalog:product_detail", args=[product.pk]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "catalog/product_form.html", {"form": form, "product": None}, status=status)
+
+
+@login_required
+@permission_required("catalog.change_product", raise_exception=True)
+def product_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    product = _product(pk)
+    if request.method != "POST":
+        return render(
+            request,
+            "catalog/product_form.html",
+            {"form": ProductForm.for_product(product), "product": product},
+        )
+    form = ProductForm(request.POST)
+    if form.is_valid():
+        try:
+            version = int(request.POST.get("version", "0") or 0)
+            product_update(product=product, actor=_user(request), version=version, **form.values())
+        except VersionConflict:
+            form.add_error(
+                None, _("Someone changed this product meanwhile: reload it and make your change again.")
+            )
+        except ValidationError as error:
+            _product_form_errors(form, error)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect(reverse("catalog:product_detail", args=[pk]))
+    return render(request, "catalog/product_form.html", {"form": form, "product": product}, status=400)
+
+
+@login_required
+@permission_required("catalog.view_pricelist", raise_exception=True)
+def price_list_list_view(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "catalog/price_list_list.html", {"price_lists": PriceList.objects.order_by("name")}
+    )
+
+
+@login_required
+@permission_required("catalog.view_pricelist", raise_exception=True)
+def price_list_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        price_list = PriceList.objects.get(pk=pk)
+    except PriceList.DoesNotExist:
+        raise Http404 from None
+    language = _language()
+    prices = [(price, price.product.name_in(language)) for price in price_list_prices(price_list)]
+    return render(request, "catalog/price_list_detail.html", {"price_list": price_list, "prices": prices})
