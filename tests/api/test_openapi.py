@@ -100,6 +100,8 @@ def test_schemathesis_loads_every_operation(document):
         "PATCH /api/v1/products/{product_id}",
         "PUT /api/v1/products/{product_id}/stock",
         "POST /api/v1/products/stock",
+        "GET /api/v1/products/{product_id}/history",
+        "GET /api/v1/price-lists/{price_list_id}/history",
         "GET /api/v1/price-lists",
         "POST /api/v1/price-lists",
         "GET /api/v1/price-lists/{price_list_id}",

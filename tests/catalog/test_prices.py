@@ -175,3 +175,27 @@ def test_a_price_list_field_that_cannot_be_empty_refuses_null(api, mike, field):
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == [field]
     assert PriceList.objects.get().version == 1
+
+
+def test_price_list_and_exchange_rate_changes_are_audited(api, mike, fiona, products):
+    from klient.core.models import AuditEntry
+
+    client = api(mike)
+    made = client.post(
+        "/price-lists",
+        {"name": "Wholesale", "currency": "EUR", "prices": [{"product": products[0], "amount": "1"}]},
+    ).json()
+    client.patch(f"/price-lists/{made['id']}", {"version": 1, "name": "Wholesale B"})
+    history = client.get(f"/price-lists/{made['id']}/history").json()["items"]
+    assert [entry["action"] for entry in history] == ["update", "create"]
+    assert [(change["field"], change["after"]) for change in history[0]["changes"]] == [
+        ("name", "Wholesale B")
+    ]
+    rates = api(fiona)
+    for rate in ("0.24", "0.24", "0.25"):
+        rates.post("/exchange-rates", {"currency": "PLN", "on": "2026-03-02", "rate": rate})
+    entries = AuditEntry.objects.filter(content_type__model="exchangerate").order_by("id")
+    assert [(entry.action, entry.changes["rate"]["to"]) for entry in entries] == [
+        ("create", "0.2400000000"),
+        ("update", "0.2500000000"),
+    ]

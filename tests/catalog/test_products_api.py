@@ -179,3 +179,23 @@ def test_null_is_refused_for_a_field_that_cannot_be_empty(api, mike, field):
     changed = client.patch(f"/products/{made['id']}", {"version": 1, field: None})
     assert changed.status_code == 422
     assert Product.objects.count() == 1
+
+
+def test_a_products_history_lists_its_creation_changes_and_stock(api, mike, lena):
+    client = api(mike)
+    made = pallet(client).json()
+    client.patch(f"/products/{made['id']}", {"version": 1, "vat_rate": "8"})
+    api(lena).put(f"/products/{made['id']}/stock", {"available": "5"})
+    history = client.get(f"/products/{made['id']}/history").json()["items"]
+    assert [(entry["action"], entry["actor"]) for entry in history] == [
+        ("update", "lena"),
+        ("update", "mike"),
+        ("create", "mike"),
+    ]
+    changes = {
+        entry["action"] + " " + entry["actor"]: {c["field"]: c["after"] for c in entry["changes"]}
+        for entry in history
+    }
+    assert changes["update lena"] == {"stock main": "5.000", "restock main": None}
+    assert changes["update mike"] == {"vat_rate": "8.00"}
+    assert client.get("/products/999999/history").status_code == 404

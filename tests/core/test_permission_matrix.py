@@ -1347,6 +1347,16 @@ API_OPERATIONS: dict[str, Spec] = {
         wrong_role="sam",
         data={"items": [{"sku": "MX-1", "available": "4"}]},
     ),
+    "GET /api/v1/products/{product_id}/history": Spec(
+        "get",
+        "/api/v1/products/{product}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN),
+    ),
+    "GET /api/v1/price-lists/{price_list_id}/history": Spec(
+        "get",
+        "/api/v1/price-lists/{price_list}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN),
+    ),
     "GET /api/v1/price-lists": Spec(
         "get", "/api/v1/price-lists", api_everyone(ok('"name": "Matrix list"'), wrong_role=FORBIDDEN)
     ),
@@ -1385,8 +1395,8 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/exchange-rates",
         api_everyone(
             FORBIDDEN,
-            manager=ok('"rate": "0.25"', status=201, changes=("catalog",)),
-            admin=ok('"rate": "0.25"', status=201, changes=("catalog",)),
+            manager=ok('"rate": "0.25"', status=201, changes=("catalog", "audit")),
+            admin=ok('"rate": "0.25"', status=201, changes=("catalog", "audit")),
         ),
         wrong_role="sam",
         data={"currency": "PLN", "on": "2026-03-02", "rate": "0.25"},

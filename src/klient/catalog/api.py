@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, 
 
 from klient.activities.api import IsoDate
 from klient.api.responses import page_response
-from klient.api.schemas import ERRORS, ConflictError
+from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.catalog.importing import stock_rows_apply
 from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Warehouse
 from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
@@ -26,6 +26,7 @@ from klient.catalog.services import (
     product_update,
     stock_set,
 )
+from klient.core.audit import history_for
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import MAX_ID, RecordId, not_found, reader
 
@@ -314,6 +315,34 @@ def products_stock(request: HttpRequest, product_id: int, payload: StockIn) -> A
     return product_out(_product_get(product_id))
 
 
+class CatalogHistoryPage(Schema):
+    items: list[HistoryEntry]
+    next: str | None
+
+
+def _history(
+    model: type[Product] | type[PriceList], pk: int, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    model.objects.get(pk=pk)  # 404 for an unknown id
+    page = keyset_paginate(history_for(model, pk), ordering=["-at", "-id"], cursor=cursor, limit=limit)
+    return {"items": [history_entry_out(entry) for entry in page.items], "next": page.next_cursor}
+
+
+@router.get(
+    "/products/{product_id}/history",
+    response={200: CatalogHistoryPage, **ERRORS},
+    summary="A product's history (fields, analogues, stock), newest first",
+)
+def products_history(
+    request: HttpRequest,
+    product_id: int,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    reader(request, VIEW)
+    return _history(Product, product_id, limit, cursor)
+
+
 # --- price lists ------------------------------------------------------------------------------------
 
 
@@ -449,6 +478,21 @@ def price_lists_update(request: HttpRequest, price_list_id: int, payload: PriceL
         price_list=price_list, actor=user, version=version, prices=prices, remove=remove, **data
     )
     return price_list_out(updated)
+
+
+@router.get(
+    "/price-lists/{price_list_id}/history",
+    response={200: CatalogHistoryPage, **ERRORS},
+    summary="A price list's history, newest first",
+)
+def price_lists_history(
+    request: HttpRequest,
+    price_list_id: int,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    reader(request, "catalog.view_pricelist")
+    return _history(PriceList, price_list_id, limit, cursor)
 
 
 # --- exchange rates ---------------------------------------------------------------------------------

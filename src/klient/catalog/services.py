@@ -430,6 +430,7 @@ def price_list_update(
     return current
 
 
+@transaction.atomic
 def exchange_rate_set(*, actor: User, currency: str, on: datetime.date, rate: Any) -> ExchangeRate:
     """Record what one unit of `currency` was worth in the base currency on a day (replacing that day's)."""
     _require(actor, "catalog.add_exchangerate", _("You may not record exchange rates."))
@@ -445,5 +446,18 @@ def exchange_rate_set(*, actor: User, currency: str, on: datetime.date, rate: An
     value = decimal_value(rate, "rate", places=10, digits=20)
     if value <= 0:
         raise ValidationError({"rate": _("A rate is more than 0.")})
-    row, _made = ExchangeRate.objects.update_or_create(currency=code, on=on, defaults={"rate": value})
+    row = ExchangeRate.objects.filter(currency=code, on=on).first()
+    before = snapshot(row, ["rate"]) if row else {}
+    if row is None:
+        row = ExchangeRate(currency=code, on=on)
+    row.rate = value
+    row.save()
+    changes = diff(before, snapshot(row, ["rate"]))
+    if changes:
+        audit_log(
+            instance=row,
+            action=AuditAction.UPDATE if before else AuditAction.CREATE,
+            actor=actor,
+            changes=changes,
+        )
     return row
