@@ -33,19 +33,9 @@ from klient.core.models import User
 from klient.core.search import fold
 
 DEFAULT_WAREHOUSE = "main"
-PRODUCT_FIELDS = {
-    "sku",
-    "name",
-    "names",
-    "description",
-    "descriptions",
-    "category",
-    "unit",
-    "vat_rate",
-    "is_service",
-    "is_active",
-}
-PRICE_LIST_FIELDS = {"name", "currency", "valid_from", "valid_until", "is_active"}
+# What a caller sets: the audited fields (analogues and stock have their own arguments).
+PRODUCT_FIELDS = set(Product.AUDITED_FIELDS)
+PRICE_LIST_FIELDS = set(PriceList.AUDITED_FIELDS)
 OTHER_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
