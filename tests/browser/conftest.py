@@ -169,6 +169,7 @@ SEEDS = [
     ("klient.activities.calllists.migrations.0002_default_objections", "add_objections"),
     ("klient.mail.migrations.0002_default_templates", "add_templates"),
     ("klient.activities.greetings.migrations.0002_professional_holidays", "add_holidays"),
+    ("klient.catalog.migrations.0002_main_warehouse", "add_main"),
 ]
 
 
