@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from klient.activities.models import Activity, ActivityKind
 from klient.activities.myday import LIMIT, MyDay, MyDayItem, Truncated, register_myday_source
-from klient.customers.models import INTERESTED_CALL_OUTCOMES, Company, CompanyStatus
+from klient.customers.models import Company, CompanyStatus
 
 # A client whose latest call in this many days ended with one of these outcomes, and who has nothing
 # scheduled, is a client to negotiate with soon.
 NEGOTIATE_WITHIN_DAYS = 30
-NEGOTIATE_OUTCOMES = INTERESTED_CALL_OUTCOMES
+NEGOTIATE_OUTCOMES = ["interested", "offer_made", "call_back"]
 # A client card not reviewed for this many days asks for a review.
 REVIEW_AFTER_DAYS = 30
 

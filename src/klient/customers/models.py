@@ -73,10 +73,6 @@ class CompanySize(models.TextChoices):
     ENTERPRISE = "1000+", _("1,000 or more employees")
 
 
-# Outcomes of a last call that show interest (codes of the activities app's default call outcomes).
-INTERESTED_CALL_OUTCOMES = ["interested", "offer_made", "call_back"]
-
-
 class Company(VersionedModel):
     """A customer or prospect organisation: the root every customer record hangs from (the client card)."""
 
@@ -255,19 +251,13 @@ class Company(VersionedModel):
             models.Index(fields=["external_id"]),
             models.Index(fields=["card_reviewed_at", "id"]),
             models.Index(fields=["last_contact_at", "id"]),
-            # My Day's clients to negotiate with: an owner's companies whose last call showed interest.
-            models.Index(
-                fields=["owner", "-last_call_at"],
-                condition=models.Q(last_call_outcome__in=INTERESTED_CALL_OUTCOMES),
-                name="company_interested",
-            ),
+            # My Day's clients to negotiate with: an owner's companies by the outcome and time of their last
+            # call. (Not a partial index on the outcomes: SQLite cannot use one for a query whose outcomes
+            # are bound parameters.)
+            models.Index(fields=["owner", "last_call_outcome", "-last_call_at"], name="company_last_call"),
             models.Index(fields=["owner", "country"]),
-            # My Day's client cards to review: an owner's active clients and prospects by last review.
-            models.Index(
-                fields=["owner", "card_reviewed_at"],
-                condition=models.Q(status__in=["prospect", "customer"]),
-                name="company_review",
-            ),
+            # My Day's client cards to review: an owner's companies by status and last review.
+            models.Index(fields=["owner", "status", "card_reviewed_at"], name="company_review"),
         ]
 
     def __str__(self) -> str:
