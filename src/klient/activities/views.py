@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -105,19 +107,23 @@ def _entry(item: MyDayItem, user: User, day: datetime.date) -> dict[str, str]:
     elif item.due is not None:
         due_iso = item.due.isoformat()
         due_text = formats.date_format(item.due, "SHORT_DATE_FORMAT")
+    # The line under the title: company, contact, due time and detail, each escaped, joined by " · ".
+    parts = []
     company = item.company
-    shows_company = company is not None and company.name != item.title
+    if company is not None and company.name != item.title:
+        parts.append(format_html('<a href="{}">{}</a>', card_url(company.pk, ""), company.name))
+    if item.contact is not None:
+        parts.append(conditional_escape(str(item.contact)))
+    if due_text:
+        parts.append(format_html('<time datetime="{}">{}</time>', due_iso, due_text))
+    if item.detail:
+        parts.append(format_html('<span data-field="detail">{}</span>', item.detail))
     return {
         "kind": item.kind,
         "title": item.title,
         "url": item.url,
         "for_name": str(item.owner) if item.owner.pk != user.pk else "",
-        "company_name": company.name if company is not None and shows_company else "",
-        "company_url": card_url(company.pk, "") if company is not None and shows_company else "",
-        "contact": str(item.contact) if item.contact is not None else "",
-        "due_iso": due_iso,
-        "due_text": due_text,
-        "detail": item.detail,
+        "meta": mark_safe(" · ".join(parts)),  # noqa: S308 - every part is escaped above
         "action_url": item.action_url,
         "action_label": item.action_label,
     }
