@@ -149,6 +149,10 @@ def test_an_edit_with_a_stale_version_saves_nothing(login, mike, catalogue):
     assert stale.status_code == 400
     euro.refresh_from_db()
     assert euro.name == "Euro pallet (new)"
+    malformed = login(mike).post(f"/catalog/{euro.pk}/edit/", {**form, "name": "Lost", "version": "x"})
+    assert malformed.status_code == 400
+    euro.refresh_from_db()
+    assert (euro.name, euro.version) == ("Euro pallet (new)", 2)
     # The analogues were left out of the form: the edit took them away.
     assert not euro.analog_links.exists()
 

@@ -144,7 +144,7 @@ def my_day(request: HttpRequest, date: IsoDate | None = None) -> HttpResponse:
 
 def my_day_out(user: User, day: datetime.date) -> dict[str, Any]:
     """The body of GET /my-day, each field already of MyDayOut's type (written without validating it
-    again; tests/activities/test_myday_api.py checks validation would change nothing)."""
+    again; tests/activities/test_my_day.py checks validation would change nothing)."""
     groups = myday_build(user=user, date=day)
     return {
         "date": day,

@@ -28,7 +28,7 @@ from klient.catalog.models import (
     Unit,
     Warehouse,
 )
-from klient.catalog.services import _search_text, default_warehouse
+from klient.catalog.services import product_search_text, default_warehouse
 from klient.core.audit import diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, User
 
@@ -165,7 +165,7 @@ def demo_catalog_load(actor: User) -> int:
                 vat_rate=Decimal(vat),
                 is_service=is_service,
             )
-            product.search_text = _search_text(product)
+            product.search_text = product_search_text(product)
             products.append(product)
             bases.append((Decimal(base) * (1 + Decimal(variant) / 25)).quantize(Decimal("0.01")))
     Product.objects.bulk_create(products)

@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from klient.catalog.models import Product, Unit, Warehouse
+from klient.catalog.selectors import products_by_sku
 
 
 class StockForm(forms.Form):
@@ -38,6 +38,8 @@ class ProductForm(forms.Form):
     )
     is_service = forms.BooleanField(label=_("service (no stock)"), required=False)
     is_active = forms.BooleanField(label=_("active"), required=False, initial=True)
+    # The version read, when editing: a stale one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     analogs = forms.CharField(
         label=_("analogues"),
         required=False,
@@ -65,6 +67,7 @@ class ProductForm(forms.Form):
             "is_service": product.is_service,
             "is_active": product.is_active,
             "analogs": ", ".join(link.analog.sku for link in product.analog_links.select_related("analog")),
+            "version": product.version,
         }
         initial.update({f"name_{code}": text for code, text in product.names.items()})
         return cls(initial=initial)
@@ -74,10 +77,7 @@ class ProductForm(forms.Form):
         data = self.cleaned_data
         names = {code: data.get(f"name_{code}", "") for code, _language in settings.LANGUAGES if code != "en"}
         skus = [sku.strip() for sku in data["analogs"].replace(";", ",").split(",") if sku.strip()]
-        matching = Product.objects.annotate(sku_key=Lower("sku")).filter(
-            sku_key__in=[sku.lower() for sku in skus]
-        )
-        found = {product.sku.lower(): product.pk for product in matching}
+        found = {key: product.pk for key, product in products_by_sku(skus).items()}
         missing = [sku for sku in skus if sku.lower() not in found]
         if missing:
             raise ValidationError({"analogs": _("No product with the SKU “%(sku)s”.") % {"sku": missing[0]}})

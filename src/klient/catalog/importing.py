@@ -13,10 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from klient.catalog.models import Product, Stock, Warehouse
+from klient.catalog.selectors import CHUNK, products_by_sku
 from klient.catalog.services import DEFAULT_WAREHOUSE, decimal_value, stock_set
 from klient.core.exceptions import NotAllowed
 from klient.core.models import User
@@ -106,12 +106,7 @@ def stock_rows_apply(
     result = StockImportResult(dry_run=dry_run)
     numbered = list(rows)
     result.rows = len(numbered)
-    skus = {str(row.get("sku") or "").strip().lower() for _number, row in numbered}
-    products: dict[str, Product] = {}
-    wanted = sorted(skus - {""})
-    for start in range(0, len(wanted), 500):  # SKUs are unique whatever their case
-        chunk = Product.objects.annotate(sku_key=Lower("sku")).filter(sku_key__in=wanted[start : start + 500])
-        products.update({product.sku.lower(): product for product in chunk.only("id", "sku", "is_service")})
+    products = products_by_sku(str(row.get("sku") or "") for _number, row in numbered)
     warehouses = {warehouse.code: warehouse for warehouse in Warehouse.objects.filter(is_active=True)}
     checked: list[_Checked] = []
     for number, row in numbered:
@@ -146,8 +141,12 @@ def stock_rows_apply(
 
 
 def _current(checked: list[_Checked]) -> dict[tuple[int, int], tuple[Decimal, datetime.date | None]]:
-    rows = Stock.objects.filter(product_id__in={item.product.pk for item in checked})
-    return {(row.product_id, row.warehouse_id): (row.available, row.restock_date) for row in rows}
+    ids = sorted({item.product.pk for item in checked})
+    current = {}
+    for start in range(0, len(ids), CHUNK):
+        for row in Stock.objects.filter(product_id__in=ids[start : start + CHUNK]):
+            current[(row.product_id, row.warehouse_id)] = (row.available, row.restock_date)
+    return current
 
 
 def _check_row(

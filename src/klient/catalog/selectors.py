@@ -4,16 +4,21 @@ conversion."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from klient.catalog.models import Analog, ExchangeRate, Price, PriceList, Product, Stock, minor_unit
 from klient.core.search import fold
+
+# Ids or keys per query when many are read (SQLite takes a limited number of parameters).
+CHUNK = 500
 
 
 def product_list(
@@ -21,6 +26,7 @@ def product_list(
 ) -> QuerySet[Product]:
     """Products whose SKU or any name contains every word of `q` (case and diacritics ignored)."""
     products = Product.objects.select_related("category")
+    # A scan of the folded texts: fine for catalogues of thousands; a search index when they grow.
     for word in fold(q).split():
         products = products.filter(search_text__contains=word)
     if category_id is not None:
@@ -30,12 +36,38 @@ def product_list(
     return products
 
 
+def products_by_sku(skus: Iterable[str]) -> dict[str, Product]:
+    """{lower-cased SKU: product} of the products with these SKUs, whatever their case (SKUs are unique
+    that way); read in chunks, so any number of SKUs fits a query."""
+    wanted = sorted({sku.strip().lower() for sku in skus} - {""})
+    found: dict[str, Product] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = Product.objects.annotate(sku_key=Lower("sku")).filter(
+            sku_key__in=wanted[start : start + CHUNK]
+        )
+        found.update({product.sku.lower(): product for product in chunk})
+    return found
+
+
 def with_details(products: QuerySet[Product]) -> QuerySet[Product]:
     """Products with their stock and analogues read in two more queries, whatever their number."""
     return products.prefetch_related(
         Prefetch("stock", queryset=Stock.objects.select_related("warehouse").order_by("warehouse__code")),
         Prefetch("analog_links", queryset=Analog.objects.select_related("analog").order_by("id")),
     )
+
+
+def analogs_of(product: Product) -> list[tuple[Analog, Product]]:
+    """The product's analogues in order, each with its note and the analogue read with its stock (one
+    query more, whatever their number); `product` comes from with_details()."""
+    links = list(product.analog_links.all())
+    found = with_details(Product.objects.filter(pk__in=[link.analog_id for link in links])).in_bulk()
+    return [(link, found[link.analog_id]) for link in links if link.analog_id in found]
+
+
+def product_prices(product: Product) -> QuerySet[Price]:
+    """The product's price in each price list, by list name."""
+    return Price.objects.filter(product=product).select_related("price_list").order_by("price_list__name")
 
 
 @dataclass(frozen=True)
@@ -98,11 +130,3 @@ def convert(amount: Decimal, source: str, target: str, on: datetime.date) -> Dec
         return amount
     value = amount * rate_on(source, on) / rate_on(target, on)
     return value.quantize(minor_unit(target), rounding=ROUND_HALF_UP)
-
-
-def search_q(q: str) -> Q:
-    """The condition of product_list's search, for other apps' lists of products."""
-    condition = Q()
-    for word in fold(q).split():
-        condition &= Q(search_text__contains=word)
-    return condition

@@ -96,7 +96,7 @@ def _check_product(product: Product) -> None:
         raise ValidationError(errors)
 
 
-def _search_text(product: Product) -> str:
+def product_search_text(product: Product) -> str:
     return fold(" ".join([product.sku, product.name, *product.names.values()]))
 
 
@@ -113,7 +113,7 @@ def _apply_product(product: Product, data: dict[str, Any]) -> None:
                 raise ValidationError({"vat_rate": _("A VAT rate is at most 100 %.")})
         elif name == "category" and value is not None and not isinstance(value, Category):
             value = _category(value)
-        elif name in ("description",) and value is None:
+        elif name == "description" and value is None:
             value = ""
         setattr(product, name, value)
 
@@ -190,18 +190,13 @@ def product_create(
     product = Product()
     _apply_product(product, {"names": {}, "descriptions": {}, **data})
     _check_product(product)
-    product.search_text = _search_text(product)
+    product.search_text = product_search_text(product)
     product.save()
     links = _analogs_of(product, analogs or [])
     _set_analogs(product, links)
     changes = diff({}, snapshot(product, Product.AUDITED_FIELDS))
     if links:
-        changes["analogs"] = {
-            "from": None,
-            "to": _analog_labels(product),
-            "from_label": None,
-            "to_label": None,
-        }
+        changes["analogs"] = _change(None, _analog_labels(product))
     if stock is not None or restock_date is not None:
         if product.is_service:
             raise ValidationError({"stock": _("A service has no stock.")})
@@ -212,17 +207,20 @@ def product_create(
             available=decimal_value(0 if stock is None else stock, "stock", places=3, digits=14),
             restock_date=restock_date,
         )
-        changes[f"stock {warehouse.code}"] = _stock_change(None, row.available)
-        changes[f"restock {warehouse.code}"] = _stock_change(None, restock_date)
+        changes[f"stock {warehouse.code}"] = _change(None, row.available)
+        changes[f"restock {warehouse.code}"] = _change(None, restock_date)
     audit_log(instance=product, action=AuditAction.CREATE, actor=actor, changes=changes)
     return product
 
 
-def _stock_change(before: Any, after: Any) -> dict[str, Any]:
-    def text(value: Any) -> str | None:
-        if value is None:
-            return None
-        return value.isoformat() if isinstance(value, datetime.date) else f"{value:f}"
+def _change(before: Any, after: Any) -> dict[str, Any]:
+    """One entry of an audit record's changes (values without labels): dates as ISO text, decimals as
+    plain text."""
+
+    def text(value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return f"{value:f}" if isinstance(value, Decimal) else value
 
     return {"from": text(before), "to": text(after), "from_label": None, "to_label": None}
 
@@ -246,15 +244,10 @@ def product_update(
     changes = diff(before, snapshot(current, Product.AUDITED_FIELDS))
     analogs_after = _analog_labels(current)
     if analogs_after != analogs_before:
-        changes["analogs"] = {
-            "from": analogs_before,
-            "to": analogs_after,
-            "from_label": None,
-            "to_label": None,
-        }
+        changes["analogs"] = _change(analogs_before, analogs_after)
     if not changes:
         return current
-    current.search_text = _search_text(current)
+    current.search_text = product_search_text(current)
     current.version = version + 1
     current.updated_at = timezone.now()
     current.save()
@@ -292,8 +285,8 @@ def stock_set(
         action=AuditAction.UPDATE,
         actor=actor,
         changes={
-            f"stock {warehouse.code}": _stock_change(before[0], quantity),
-            f"restock {warehouse.code}": _stock_change(before[1], restock_date),
+            f"stock {warehouse.code}": _change(before[0], quantity),
+            f"restock {warehouse.code}": _change(before[1], restock_date),
         },
     )
     return row
@@ -344,19 +337,17 @@ def _write_prices(price_list: PriceList, amounts: dict[int, Decimal]) -> int:
         price.product_id: price
         for price in Price.objects.filter(price_list=price_list, product_id__in=amounts)
     }
-    changed = 0
-    new = []
+    new, altered = [], []
     for pk, amount in amounts.items():
         price = existing.get(pk)
         if price is None:
             new.append(Price(price_list=price_list, product_id=pk, amount=amount))
         elif price.amount != amount:
-            Price.objects.filter(pk=price.pk).update(amount=amount)
-        else:
-            continue
-        changed += 1
+            price.amount = amount
+            altered.append(price)
     Price.objects.bulk_create(new)
-    return changed
+    Price.objects.bulk_update(altered, ["amount"])
+    return len(new) + len(altered)
 
 
 @transaction.atomic
@@ -373,7 +364,7 @@ def price_list_create(*, actor: User, prices: Iterable[Any] | None = None, **dat
     _write_prices(price_list, amounts)
     changes = diff({}, snapshot(price_list, PriceList.AUDITED_FIELDS))
     if amounts:
-        changes["prices"] = {"from": None, "to": len(amounts), "from_label": None, "to_label": None}
+        changes["prices"] = _change(None, len(amounts))
     audit_log(instance=price_list, action=AuditAction.CREATE, actor=actor, changes=changes)
     return price_list
 
@@ -405,12 +396,7 @@ def price_list_update(
     changed = _write_prices(current, _prices_of(prices or []))
     removed = Price.objects.filter(price_list=current, product_id__in=list(remove)).delete()[0]
     if changed or removed:
-        changes["prices"] = {
-            "from": None,
-            "to": {"changed": changed, "removed": removed},
-            "from_label": None,
-            "to_label": None,
-        }
+        changes["prices"] = _change(None, {"changed": changed, "removed": removed})
     if not changes:
         return current
     current.version = version + 1

@@ -14,8 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klient.catalog.forms import ProductForm, StockForm
-from klient.catalog.models import Price, PriceList, Product
-from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
+from klient.catalog.models import PriceList, Product
+from klient.catalog.selectors import (
+    analogs_of,
+    availability,
+    price_list_prices,
+    product_list,
+    product_prices,
+    with_details,
+)
 from klient.catalog.services import product_create, product_update, stock_set
 from klient.core.exceptions import VersionConflict
 from klient.core.models import User
@@ -80,21 +87,11 @@ def _card(
 ) -> HttpResponse:
     user = _user(request)
     language = _language()
-    analogs = list(
-        with_details(Product.objects.filter(pk__in=[link.analog_id for link in product.analog_links.all()]))
-    )
-    by_id = {analog.pk: analog for analog in analogs}
     analog_rows = [
-        (
-            by_id[link.analog_id],
-            by_id[link.analog_id].name_in(language),
-            link.note,
-            availability(by_id[link.analog_id]),
-        )
-        for link in product.analog_links.all()
-        if link.analog_id in by_id
+        (analog, analog.name_in(language), link.note, availability(analog))
+        for link, analog in analogs_of(product)
     ]
-    prices = Price.objects.filter(product=product).select_related("price_list").order_by("price_list__name")
+    prices = product_prices(product)
     can_set_stock = user.has_perm("catalog.change_stock") and not product.is_service
     if can_set_stock and form is None:
         form = StockForm()
@@ -181,7 +178,7 @@ def product_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProductForm(request.POST)
     if form.is_valid():
         try:
-            version = int(request.POST.get("version", "0") or 0)
+            version = form.cleaned_data["version"] or product.version
             product_update(product=product, actor=_user(request), version=version, **form.values())
         except VersionConflict:
             form.add_error(

@@ -274,8 +274,8 @@ def new_clients_count(*, user: User, month: datetime.date) -> int:
 
 
 def targets_met(*, user: User, month: datetime.date) -> list[dict[str, Any]]:
-    """The month's targets of the user and what was done, from klient.activities.targets (none while that
-    is not there)."""
+    """The month's targets of the user (those with a monthly period) and what was done, from
+    klient.activities.targets."""
     last_day = month.replace(day=1) + relativedelta(months=1, days=-1)
     items = targets_progress(user=user, day=last_day)
     return [
