@@ -28,7 +28,7 @@ from klient.catalog.models import (
     Unit,
     Warehouse,
 )
-from klient.catalog.services import product_search_text, default_warehouse
+from klient.catalog.services import default_warehouse, product_search_text
 from klient.core.audit import diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, User
 
