@@ -26,6 +26,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
+from klient.catalog.models import PriceList
 from klient.core.models import Role, Team, User
 from klient.core.services import api_token_create, team_get_or_create, user_create
 from tests.smtp import Sink, smtp_server
@@ -121,6 +122,18 @@ def paula(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def root(make_user: Callable[..., User]) -> User:
     return make_user("root", Role.ADMIN)
+
+
+@pytest.fixture
+def wholesale(db: Any) -> PriceList:
+    """A price type in euros."""
+    return PriceList.objects.create(name="Wholesale", currency="EUR")
+
+
+@pytest.fixture
+def retail(db: Any) -> PriceList:
+    """A price type in złoty."""
+    return PriceList.objects.create(name="Retail", currency="PLN")
 
 
 @pytest.fixture

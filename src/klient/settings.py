@@ -78,12 +78,15 @@ INSTALLED_APPS = [
     "klient.core",
     "klient.customers",
     "klient.catalog",
+    "klient.sales.competitors",
+    "klient.sales",
     "klient.activities",
     "klient.activities.calllists",
     "klient.activities.greetings",
     "klient.activities.calendars",
     "klient.mail",
     "klient.reports",
+    "klient.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +264,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_RATE_PER_MINUTE = int(os.environ.get("KLIENT_MAIL_RATE_PER_MINUTE", "30"))
 # The currency exchange rates are stored against (ISO 4217).
 BASE_CURRENCY = os.environ.get("KLIENT_BASE_CURRENCY", "EUR").strip().upper() or "EUR"
+# Webhooks: only https:// to public addresses, unless this is on (development and tests only: it also
+# allows http:// and private, loopback and link-local addresses). A CA bundle to trust instead of the
+# system's may be given for receivers with a private CA.
+WEBHOOKS_ALLOW_INSECURE = env_flag("KLIENT_WEBHOOKS_ALLOW_INSECURE", default=False)
+WEBHOOKS_CA_FILE = os.environ.get("KLIENT_WEBHOOKS_CA_FILE", "")
 
 # Jobs: Celery. Eager in tests; Redis (or any broker) from KLIENT_BROKER_URL; otherwise kombu's
 # SQLAlchemy transport on a SQLite file under the data dir, which needs no server.
@@ -302,6 +310,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "mail-outbox-sweep": {
         "task": "klient.mail.tasks.outbox_sweep",
+        "schedule": crontab(minute="*"),
+    },
+    "webhooks-sweep": {
+        "task": "klient.webhooks.tasks.webhook_sweep",
         "schedule": crontab(minute="*"),
     },
 }

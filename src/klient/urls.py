@@ -18,6 +18,9 @@ urlpatterns = [
     path("mail/", include("klient.mail.urls")),
     path("reports/", include("klient.reports.urls")),
     path("catalog/", include("klient.catalog.urls")),
+    path("competitors/", include("klient.sales.competitors.urls")),
+    path("deals/", include("klient.sales.urls")),
+    path("webhooks/", include("klient.webhooks.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -83,7 +83,6 @@ FULL_CARD = {
     "document_currency": "pln",
     "is_key_account": True,
     "external_id": "ERP-0042",
-    "price_type": "wholesale",
     "payment_terms_days": 30,
     "credit_limit": "150000.00",
     "discount_percent": "7.5",
@@ -92,9 +91,9 @@ FULL_CARD = {
 }
 
 
-def test_a_full_card_is_created_and_read_back_exactly(api, alice):
+def test_a_full_card_is_created_and_read_back_exactly(api, alice, wholesale):
     with time_machine.travel(NOON, tick=False):
-        response = api(alice).post("/companies", FULL_CARD)
+        response = api(alice).post("/companies", {**FULL_CARD, "price_type": wholesale.pk})
     assert response.status_code == 201
     company = Company.objects.get()
     expected = {
@@ -133,7 +132,7 @@ def test_a_full_card_is_created_and_read_back_exactly(api, alice):
         "version": 2,
         "created_at": "2026-03-02T12:00:00Z",
         "updated_at": "2026-03-02T12:00:00Z",
-        "price_type": "wholesale",
+        "price_type": wholesale.pk,
         "payment_terms_days": 30,
         "credit_limit": "150000.00",
         "discount_percent": "7.50",
@@ -156,17 +155,17 @@ def test_a_full_card_is_created_and_read_back_exactly(api, alice):
 
 
 @pytest.mark.parametrize("persona", ["alice", "fiona"])
-def test_callers_with_commercial_terms_get_every_field(api, alice, request, persona):
-    company = company_create(actor=alice, name="Acme", credit_limit="1000", price_type="retail")
+def test_callers_with_commercial_terms_get_every_field(api, alice, request, persona, retail):
+    company = company_create(actor=alice, name="Acme", credit_limit="1000", price_type=retail)
     body = api(request.getfixturevalue(persona)).get(f"/companies/{company.pk}").json()
     assert set(body) == BASIC | COMMERCIAL
-    assert (body["credit_limit"], body["price_type"]) == ("1000.00", "retail")
+    assert (body["credit_limit"], body["price_type"]) == ("1000.00", retail.pk)
 
 
 @pytest.mark.parametrize("persona", ["tom", "sam"])
-def test_callers_without_commercial_terms_get_no_commercial_keys(api, alice, tom, request, persona):
+def test_callers_without_commercial_terms_get_no_commercial_keys(api, alice, tom, request, persona, retail):
     owner = tom if persona == "tom" else alice
-    company = company_create(actor=alice, name="Acme", owner=owner, credit_limit="1000", price_type="retail")
+    company = company_create(actor=alice, name="Acme", owner=owner, credit_limit="1000", price_type=retail)
     client = api(request.getfixturevalue(persona))
     assert set(client.get(f"/companies/{company.pk}").json()) == BASIC
     assert [set(item) for item in client.get("/companies").json()["items"]] == [BASIC]
@@ -175,9 +174,16 @@ def test_callers_without_commercial_terms_get_no_commercial_keys(api, alice, tom
 
 
 @pytest.mark.parametrize("field", sorted(COMMERCIAL))
-def test_writing_a_commercial_term_without_the_permission_is_403_and_changes_nothing(api, alice, tom, field):
+def test_writing_a_commercial_term_without_the_permission_is_403_and_changes_nothing(
+    api, alice, tom, field, retail
+):
     company = company_create(actor=alice, name="Acme", owner=tom)
-    value = {"payment_terms_days": 10, "credit_limit": "5", "discount_percent": "1"}.get(field, "x")
+    value = {
+        "payment_terms_days": 10,
+        "credit_limit": "5",
+        "discount_percent": "1",
+        "price_type": retail.pk,
+    }.get(field, "x")
     client = api(tom)
     before = (list(Company.objects.values_list("pk", "name", "version")), AuditEntry.objects.count())
 

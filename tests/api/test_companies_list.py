@@ -78,7 +78,7 @@ def test_it_answers_items_and_next(api, alice):
                 "version": 1,
                 "created_at": "2026-03-02T12:00:00Z",
                 "updated_at": "2026-03-02T12:00:00Z",
-                "price_type": "",
+                "price_type": None,
                 "payment_terms_days": None,
                 "credit_limit": None,
                 "discount_percent": None,

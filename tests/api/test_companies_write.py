@@ -71,7 +71,7 @@ def test_it_creates_a_company_owned_by_the_caller_in_their_team(api, alice):
         "version": 1,
         "created_at": "2026-03-02T12:00:00Z",
         "updated_at": "2026-03-02T12:00:00Z",
-        "price_type": "",
+        "price_type": None,
         "payment_terms_days": 30,
         "credit_limit": None,
         "discount_percent": "2.50",

@@ -24,7 +24,7 @@ def _validated(schema, page):
 
 
 @pytest.fixture
-def companies(alice):
+def companies(alice, wholesale):
     parent = company_create(actor=alice, name="Holding", country="PL")
     full = company_create(
         actor=alice,
@@ -41,7 +41,7 @@ def companies(alice):
         parent=parent,
         is_key_account=True,
         external_id="ERP-1",
-        price_type="wholesale",
+        price_type=wholesale,
         payment_terms_days=30,
         credit_limit="150000.5",
         discount_percent="7.5",

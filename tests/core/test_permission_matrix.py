@@ -38,7 +38,7 @@ from klient.activities.greetings.services import event_create, invitation_token
 from klient.activities.models import Activity, Target
 from klient.activities.services import activity_create
 from klient.api.main import api as ninja_api
-from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Stock, Warehouse
+from klient.catalog.models import CustomerPrice, ExchangeRate, Price, PriceList, Product, Stock, Warehouse
 from klient.catalog.services import price_list_create, product_create
 from klient.core.models import ApiToken, Attachment, AuditEntry, Delegation, Note, Role, SavedView, Team, User
 from klient.core.services import (
@@ -54,6 +54,12 @@ from klient.customers.services import account_team_add, company_create, contact_
 from klient.mail.models import Mailing, MailTemplate, OutboxMessage, Unsubscribe
 from klient.reports.models import MonthlyReport
 from klient.reports.services import monthly_report_build
+from klient.sales.competitors.models import Competitor, CompetitorSupply
+from klient.sales.competitors.services import competitor_create, supply_create
+from klient.sales.models import Deal, Pipeline, Stage
+from klient.sales.services import deal_create
+from klient.webhooks.models import WebhookDelivery, WebhookSubscription
+from klient.webhooks.services import webhook_subscription_create
 from tests.conftest import PASSWORD
 
 PERSONAS = ("anonymous", "wrong_role", "other_team", "owner", "manager", "admin")
@@ -127,6 +133,7 @@ INVALID_LINK = "This link is no longer valid"
 # The month of alice's call in the world; a report's period is given so that the result holds on any day.
 CALLS_PERIOD = "{}?start=2026-02-01&end=2026-02-28"
 ALICE_ROW = "<td>Alice</td>"
+COMPETITOR_CHANGES = ("competitors", "audit")
 
 UI_VIEWS: dict[str, Spec] = {
     "core:home": Spec("get", "/", everyone(ok("Hello,"))),
@@ -326,6 +333,9 @@ UI_VIEWS: dict[str, Spec] = {
                     "activities",
                     "call_lists",
                     "invitations",
+                    "competitors",
+                    "catalog",
+                    "sales",
                     "audit",
                 ),
             ),
@@ -840,6 +850,186 @@ UI_VIEWS: dict[str, Spec] = {
         wrong_role="sam",
         data={"warehouse": "{warehouse}", "available": "9"},
     ),
+    # A client's special prices (tests/catalog/test_customer_prices.py): commercial terms, on a visible card.
+    "catalog:customer_price_set": Spec(
+        "post",
+        "/catalog/companies/{company}/prices/",
+        everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+            manager=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+            admin=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+        ),
+        wrong_role="tom",
+        data={"sku": "mx-1", "discount_percent": "5"},
+    ),
+    "catalog:customer_price_delete": Spec(
+        "post",
+        "/catalog/companies/{company}/prices/{product}/delete/",
+        everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+            manager=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+            admin=redirect("/companies/{company}/#special-prices", changes=("catalog", "audit")),
+        ),
+        wrong_role="tom",
+    ),
+    # Deals (tests/sales/ go into detail): the sales side works the deals of the companies it sees.
+    "sales:deal_board": Spec(
+        "get",
+        "/deals/",
+        everyone(
+            ok("Matrix deal"), wrong_role=FORBIDDEN, other_team=ok("data-stage", lacks=("Matrix deal",))
+        ),
+        wrong_role="sam",
+    ),
+    "sales:deal_list": Spec(
+        "get",
+        "/deals/list/",
+        everyone(
+            ok("Matrix deal"), wrong_role=FORBIDDEN, other_team=ok("No deals found.", lacks=("Matrix deal",))
+        ),
+        wrong_role="sam",
+    ),
+    "sales:deal_forecast": Spec(
+        "get",
+        "/deals/forecast/",
+        everyone(ok('data-form="forecast"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "sales:win_loss": Spec(
+        "get",
+        "/deals/win-loss/",
+        everyone(ok('data-form="win-loss"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "sales:deal_create": Spec(
+        "get", "/deals/new/", everyone(ok("New deal"), wrong_role=FORBIDDEN), wrong_role="sam"
+    ),
+    "sales:deal_detail": Spec(
+        "get",
+        "/deals/{deal}/",
+        everyone(ok("Send the offer"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "sales:deal_edit": Spec(
+        "get",
+        "/deals/{deal}/edit/",
+        everyone(ok("Matrix deal"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "sales:deal_move": Spec(
+        "post",
+        "/deals/{deal}/move/",
+        everyone(
+            redirect("/deals/{deal}/", changes=("sales", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"stage": "{proposal_stage}", "version": "1"},
+    ),
+    # Webhooks (tests/webhooks/ go into detail): administrators only.
+    "webhooks:subscription_list": Spec(
+        "get", "/webhooks/", everyone(FORBIDDEN, admin=ok('data-subscription="', "Matrix hook"))
+    ),
+    "webhooks:subscription_create": Spec(
+        "get", "/webhooks/new/", everyone(FORBIDDEN, admin=ok("New subscription", 'value="quote.sent"'))
+    ),
+    "webhooks:subscription_detail": Spec(
+        "get",
+        "/webhooks/{webhook}/",
+        everyone(FORBIDDEN, admin=ok("Matrix hook", 'data-field="secret"', 'data-delivery="')),
+    ),
+    "webhooks:subscription_edit": Spec(
+        "get", "/webhooks/{webhook}/edit/", everyone(FORBIDDEN, admin=ok("Edit subscription", "Matrix hook"))
+    ),
+    "webhooks:subscription_active": Spec(
+        "post",
+        "/webhooks/{webhook}/active/",
+        everyone(FORBIDDEN, admin=redirect("/webhooks/{webhook}/", changes=("webhooks", "audit"))),
+        wrong_role="sam",
+        data={"is_active": "0", "version": "1"},
+    ),
+    "webhooks:subscription_delete": Spec(
+        "post",
+        "/webhooks/{webhook}/delete/",
+        everyone(FORBIDDEN, admin=redirect("/webhooks/", changes=("webhooks", "audit"))),
+        wrong_role="sam",
+    ),
+    "webhooks:subscription_ping": Spec(
+        "post",
+        "/webhooks/{webhook}/ping/",
+        everyone(FORBIDDEN, admin=redirect("/webhooks/{webhook}/", changes=("webhooks",))),
+        wrong_role="sam",
+    ),
+    "webhooks:delivery_redeliver": Spec(
+        "post",
+        "/webhooks/deliveries/{webhook_delivery}/redeliver/",
+        everyone(FORBIDDEN, admin=redirect("/webhooks/{webhook}/", changes=("webhooks",))),
+        wrong_role="sam",
+    ),
+    # Competitors (tests/competitors/ go into detail): the sales side reads them and records supplies on the
+    # companies it sees; account managers may add a competitor, sales managers keep the catalogue.
+    "competitors:competitor_list": Spec(
+        "get", "/competitors/", everyone(ok('data-competitor="', "Matrix rival"), wrong_role=FORBIDDEN)
+    ),
+    "competitors:competitor_detail": Spec(
+        "get",
+        "/competitors/{competitor}/",
+        everyone(
+            ok("Matrix rival", "Matrix pallets", lacks=('data-action="edit-competitor"',)),
+            wrong_role=FORBIDDEN,
+            other_team=ok("Matrix rival", lacks=("Matrix pallets",)),
+            manager=ok("Matrix pallets", 'data-action="edit-competitor"'),
+            admin=ok("Matrix pallets", 'data-action="edit-competitor"'),
+        ),
+    ),
+    "competitors:competitor_create": Spec(
+        "get",
+        "/competitors/new/",
+        everyone(ok('data-form="competitor"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "competitors:competitor_edit": Spec(
+        "get",
+        "/competitors/{competitor}/edit/",
+        everyone(
+            FORBIDDEN,
+            manager=ok('data-form="competitor"', "Matrix rival"),
+            admin=ok('data-form="competitor"', "Matrix rival"),
+        ),
+        wrong_role="sam",
+    ),
+    "competitors:supply_create": Spec(
+        "post",
+        "/competitors/companies/{company}/supplies/",
+        everyone(
+            redirect("/companies/{company}/#competitors", changes=COMPETITOR_CHANGES),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"competitor": "{competitor}", "description": "Matrix boxes"},
+    ),
+    "competitors:supply_edit": Spec(
+        "get",
+        "/competitors/supplies/{supply}/edit/",
+        everyone(ok('data-form="supply"', "Matrix pallets"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "competitors:supply_delete": Spec(
+        "post",
+        "/competitors/supplies/{supply}/delete/",
+        everyone(
+            redirect("/companies/{company}/#competitors", changes=COMPETITOR_CHANGES),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+    ),
 }
 
 
@@ -915,6 +1105,9 @@ API_OPERATIONS: dict[str, Spec] = {
                     "activities",
                     "call_lists",
                     "invitations",
+                    "competitors",
+                    "catalog",
+                    "sales",
                     "audit",
                 ),
             ),
@@ -1325,6 +1518,146 @@ API_OPERATIONS: dict[str, Spec] = {
         wrong_role="sam",
         data={"version": 1, "vat_rate": "8"},
     ),
+    "GET /api/v1/companies/{company_id}/prices": Spec(
+        "get",
+        "/api/v1/companies/{company}/prices",
+        api_everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok('"discount_percent": "3"'),
+            manager=ok('"discount_percent": "3"'),
+            admin=ok('"discount_percent": "3"'),
+        ),
+        wrong_role="tom",
+    ),
+    "PUT /api/v1/companies/{company_id}/prices/{product_id}": Spec(
+        "put",
+        "/api/v1/companies/{company}/prices/{product}",
+        api_everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok('"discount_percent": "5"', changes=("catalog", "audit")),
+            manager=ok('"discount_percent": "5"', changes=("catalog", "audit")),
+            admin=ok('"discount_percent": "5"', changes=("catalog", "audit")),
+        ),
+        wrong_role="tom",
+        data={"discount_percent": "5"},
+    ),
+    "DELETE /api/v1/companies/{company_id}/prices/{product_id}": Spec(
+        "delete",
+        "/api/v1/companies/{company}/prices/{product}",
+        api_everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok(status=204, changes=("catalog", "audit")),
+            manager=ok(status=204, changes=("catalog", "audit")),
+            admin=ok(status=204, changes=("catalog", "audit")),
+        ),
+        wrong_role="tom",
+    ),
+    "GET /api/v1/companies/{company_id}/prices/{product_id}": Spec(
+        "get",
+        "/api/v1/companies/{company}/prices/{product}",
+        api_everyone(
+            FORBIDDEN,
+            other_team=HIDDEN,
+            owner=ok("The client has no price for this product", status=422),
+            manager=ok("The client has no price for this product", status=422),
+            admin=ok("The client has no price for this product", status=422),
+        ),
+        wrong_role="tom",
+    ),
+    "GET /api/v1/pipelines": Spec(
+        "get",
+        "/api/v1/pipelines",
+        api_everyone(ok('"name": "Sales"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/pipelines": Spec(
+        "post",
+        "/api/v1/pipelines",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"name": "Tenders"', changes=("sales", "audit"), status=201),
+            admin=ok('"name": "Tenders"', changes=("sales", "audit"), status=201),
+        ),
+        wrong_role="sam",
+        data={
+            "name": "Tenders",
+            "stages": [
+                {"name": "New", "probability": 20},
+                {"name": "Signed", "probability": 100, "kind": "won"},
+                {"name": "Gone", "probability": 0, "kind": "lost"},
+            ],
+        },
+    ),
+    "GET /api/v1/deals": Spec(
+        "get",
+        "/api/v1/deals",
+        api_everyone(ok("Matrix deal"), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/deals": Spec(
+        "post",
+        "/api/v1/deals",
+        api_everyone(
+            ok('"title": "Second deal"', changes=("sales", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={
+            "title": "Second deal",
+            "company": "{company}",
+            "expected_close_date": "2026-05-01",
+            "next_step": "Call",
+            "currency": "EUR",
+        },
+        not_found_errors=[{"field": "company", "message": "No company with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/deals/board": Spec(
+        "get",
+        "/api/v1/deals/board",
+        api_everyone(
+            ok("Matrix deal"), wrong_role=FORBIDDEN, other_team=ok('"count": 0', lacks=("Matrix deal",))
+        ),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/deals/forecast": Spec(
+        "get",
+        "/api/v1/deals/forecast",
+        api_everyone(ok('"months"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/competitors/win-loss": Spec(
+        "get",
+        "/api/v1/competitors/win-loss",
+        api_everyone(ok('"items": []'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/deals/{deal_id}": Spec(
+        "get",
+        "/api/v1/deals/{deal}",
+        api_everyone(ok("Send the offer"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "PATCH /api/v1/deals/{deal_id}": Spec(
+        "patch",
+        "/api/v1/deals/{deal}",
+        api_everyone(
+            ok('"stage_name": "Proposal"', changes=("sales", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 1, "stage": "{proposal_stage}"},
+    ),
+    "GET /api/v1/deals/{deal_id}/history": Spec(
+        "get",
+        "/api/v1/deals/{deal}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
     "PUT /api/v1/products/{product_id}/stock": Spec(
         "put",
         "/api/v1/products/{product}/stock",
@@ -1400,6 +1733,123 @@ API_OPERATIONS: dict[str, Spec] = {
         ),
         wrong_role="sam",
         data={"currency": "PLN", "on": "2026-03-02", "rate": "0.25"},
+    ),
+    # Webhooks: administrators only.
+    "GET /api/v1/webhooks": Spec(
+        "get", "/api/v1/webhooks", api_everyone(FORBIDDEN, admin=ok('"name": "Matrix hook"', '"secret": "'))
+    ),
+    "POST /api/v1/webhooks": Spec(
+        "post",
+        "/api/v1/webhooks",
+        api_everyone(
+            FORBIDDEN, admin=ok('"name": "Matrix hook 2"', status=201, changes=("webhooks", "audit"))
+        ),
+        wrong_role="sam",
+        data={"name": "Matrix hook 2", "url": "https://93.184.215.14/two", "events": ["quote.sent"]},
+    ),
+    "GET /api/v1/webhooks/{webhook_id}": Spec(
+        "get", "/api/v1/webhooks/{webhook}", api_everyone(FORBIDDEN, admin=ok('"name": "Matrix hook"'))
+    ),
+    "PATCH /api/v1/webhooks/{webhook_id}": Spec(
+        "patch",
+        "/api/v1/webhooks/{webhook}",
+        api_everyone(FORBIDDEN, admin=ok('"is_active": false', changes=("webhooks", "audit"))),
+        wrong_role="sam",
+        data={"version": 1, "is_active": False},
+    ),
+    "DELETE /api/v1/webhooks/{webhook_id}": Spec(
+        "delete",
+        "/api/v1/webhooks/{webhook}",
+        api_everyone(FORBIDDEN, admin=ok(status=204, changes=("webhooks", "audit"))),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": Spec(
+        "get",
+        "/api/v1/webhooks/{webhook}/deliveries",
+        api_everyone(FORBIDDEN, admin=ok('"key": "matrix:1"')),
+    ),
+    "POST /api/v1/webhooks/{webhook_id}/ping": Spec(
+        "post",
+        "/api/v1/webhooks/{webhook}/ping",
+        api_everyone(FORBIDDEN, admin=ok('"event": "ping"', status=202, changes=("webhooks",))),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/webhook-deliveries/{delivery_id}/redeliver": Spec(
+        "post",
+        "/api/v1/webhook-deliveries/{webhook_delivery}/redeliver",
+        api_everyone(FORBIDDEN, admin=ok('"status": "queued"', status=202, changes=("webhooks",))),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/competitors": Spec(
+        "get", "/api/v1/competitors", api_everyone(ok('"name": "Matrix rival"'), wrong_role=FORBIDDEN)
+    ),
+    "POST /api/v1/competitors": Spec(
+        "post",
+        "/api/v1/competitors",
+        api_everyone(ok('"name": "Rival two"', status=201, changes=COMPETITOR_CHANGES), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+        data={"name": "Rival two", "country": "PL"},
+    ),
+    "GET /api/v1/competitors/{competitor_id}": Spec(
+        "get",
+        "/api/v1/competitors/{competitor}",
+        api_everyone(ok('"name": "Matrix rival"'), wrong_role=FORBIDDEN),
+    ),
+    "PATCH /api/v1/competitors/{competitor_id}": Spec(
+        "patch",
+        "/api/v1/competitors/{competitor}",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"notes": "Watch them"', changes=COMPETITOR_CHANGES),
+            admin=ok('"notes": "Watch them"', changes=COMPETITOR_CHANGES),
+        ),
+        wrong_role="sam",
+        data={"version": 1, "notes": "Watch them"},
+    ),
+    "GET /api/v1/competitors/{competitor_id}/history": Spec(
+        "get",
+        "/api/v1/competitors/{competitor}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN),
+    ),
+    "GET /api/v1/competitors/{competitor_id}/supplies": Spec(
+        "get",
+        "/api/v1/competitors/{competitor}/supplies",
+        api_everyone(
+            ok('"description": "Matrix pallets"'),
+            wrong_role=FORBIDDEN,
+            other_team=ok('"items": []', lacks=("Matrix pallets",)),
+        ),
+    ),
+    "GET /api/v1/companies/{company_id}/competitors": Spec(
+        "get",
+        "/api/v1/companies/{company}/competitors",
+        api_everyone(ok('"description": "Matrix pallets"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/companies/{company_id}/competitors": Spec(
+        "post",
+        "/api/v1/companies/{company}/competitors",
+        api_everyone(
+            ok('"description": "Matrix boxes"', status=201, changes=COMPETITOR_CHANGES),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"competitor": "{competitor}", "description": "Matrix boxes"},
+    ),
+    "PATCH /api/v1/competitor-supplies/{supply_id}": Spec(
+        "patch",
+        "/api/v1/competitor-supplies/{supply}",
+        api_everyone(
+            ok('"price": "9.5"', changes=COMPETITOR_CHANGES), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+        data={"version": 1, "price": "9.5", "currency": "EUR"},
+    ),
+    "DELETE /api/v1/competitor-supplies/{supply_id}": Spec(
+        "delete",
+        "/api/v1/competitor-supplies/{supply}",
+        api_everyone(Outcome(204, changes=COMPETITOR_CHANGES), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
     ),
 }
 
@@ -1601,6 +2051,34 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             prices=[{"product": matrix_product.pk, "amount": "12.50"}],
         )
         ExchangeRate.objects.create(currency="PLN", on=datetime.date(2026, 3, 1), rate="0.24")
+        CustomerPrice.objects.create(company=company, product=matrix_product, discount_percent="3")
+        matrix_deal = deal_create(
+            actor=users["alice"],
+            company=company,
+            title="Matrix deal",
+            amount="1000",
+            currency="EUR",
+            expected_close_date=datetime.date(2026, 4, 1),
+            next_step="Send the offer",
+        )
+        proposal_stage = Stage.objects.get(pipeline__is_default=True, name="Proposal")
+        # Webhooks: root's subscription with one delivered delivery.
+        matrix_webhook = webhook_subscription_create(
+            actor=users["root"], name="Matrix hook", url="https://93.184.215.14/hooks", events=["quote.sent"]
+        )
+        matrix_delivery = WebhookDelivery.objects.create(
+            subscription=matrix_webhook, event="quote.sent", key="matrix:1", status="delivered", attempts=1
+        )
+        # Competitors: a rival supplying Acme with pallets.
+        matrix_competitor = competitor_create(actor=users["root"], name="Matrix rival", country="PL")
+        matrix_supply = supply_create(
+            actor=users["alice"],
+            company=company,
+            competitor=matrix_competitor,
+            description="Matrix pallets",
+            price="12.50",
+            currency="EUR",
+        )
         today = timezone.localdate()
         delegation = delegation_create(
             absent_user=users["alice"],
@@ -1638,6 +2116,12 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "product": matrix_product.pk,
             "price_list": matrix_price_list.pk,
             "warehouse": Warehouse.objects.get(code="main").pk,
+            "webhook": matrix_webhook.pk,
+            "webhook_delivery": matrix_delivery.pk,
+            "competitor": matrix_competitor.pk,
+            "deal": matrix_deal.pk,
+            "proposal_stage": proposal_stage.pk,
+            "supply": matrix_supply.pk,
         }
         transaction.set_rollback(True)
 
@@ -1714,6 +2198,31 @@ def db_state() -> dict[str, Any]:
             list(PriceList.objects.order_by("pk").values_list("pk", "name", "version")),
             list(Price.objects.order_by("pk").values_list("price_list_id", "product_id", "amount")),
             list(ExchangeRate.objects.order_by("pk").values_list("currency", "on", "rate")),
+            list(
+                CustomerPrice.objects.order_by("pk").values_list(
+                    "pk", "discount_percent", "amount", "version"
+                )
+            ),
+        ],
+        "sales": [
+            list(Deal.objects.order_by("pk").values_list("pk", "title", "stage_id", "version")),
+            list(Pipeline.objects.order_by("pk").values_list("pk", "name")),
+        ],
+        "webhooks": [
+            list(
+                WebhookSubscription.objects.order_by("pk").values_list("pk", "name", "is_active", "version")
+            ),
+            list(WebhookDelivery.objects.order_by("pk").values_list("pk", "status", "attempts")),
+        ],
+        "competitors": [
+            list(
+                Competitor.objects.order_by("pk").values_list("pk", "name", "notes", "is_active", "version")
+            ),
+            list(
+                CompetitorSupply.objects.order_by("pk").values_list(
+                    "pk", "company_id", "competitor_id", "description", "price", "currency", "version"
+                )
+            ),
         ],
         "reports": list(
             MonthlyReport.objects.order_by("pk").values_list(

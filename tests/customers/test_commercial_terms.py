@@ -123,7 +123,7 @@ def test_creating_with_terms_without_the_permission_is_refused(login, tom):
     assert Company.objects.count() == 0
 
 
-def test_the_edit_form_sets_every_commercial_term_with_the_permission(login, alice, acme):
+def test_the_edit_form_sets_every_commercial_term_with_the_permission(login, alice, acme, wholesale):
     response = login(alice).post(
         f"/companies/{acme.pk}/edit/",
         {
@@ -131,7 +131,7 @@ def test_the_edit_form_sets_every_commercial_term_with_the_permission(login, ali
             "country": "PL",
             "owner": alice.pk,
             "team": alice.team_id,
-            "price_type": "Wholesale B",
+            "price_type": wholesale.pk,
             "payment_terms_days": "30",
             "credit_limit": "50000.00",
             "discount_percent": "12.5",
@@ -144,7 +144,7 @@ def test_the_edit_form_sets_every_commercial_term_with_the_permission(login, ali
     assert response.status_code == 302
     stored = Company.objects.get(pk=acme.pk)
     assert [getattr(stored, name) for name in Company.COMMERCIAL_FIELDS] == [
-        "Wholesale B",
+        wholesale,
         30,
         decimal.Decimal("50000.00"),
         decimal.Decimal("12.50"),

@@ -262,7 +262,7 @@ def full_form(**overrides):
         "document_language": "bs",
         "document_currency": "BAM",
         "is_key_account": "on",
-        "price_type": "B2B",
+        "price_type": "",
         "payment_terms_days": "14",
         "credit_limit": "10000",
         "discount_percent": "5",
@@ -274,8 +274,10 @@ def full_form(**overrides):
     return data
 
 
-def test_creating_with_every_field_stores_each_one(login, alice, north):
-    response = login(alice).post("/companies/new/", full_form(owner=alice.pk, team=north.pk))
+def test_creating_with_every_field_stores_each_one(login, alice, north, wholesale):
+    response = login(alice).post(
+        "/companies/new/", full_form(owner=alice.pk, team=north.pk, price_type=wholesale.pk)
+    )
     company = Company.objects.get()
     assert response.status_code == 302
     stored = {name: getattr(company, name) for name in EVERY_FIELD if name != "tags"}
@@ -306,7 +308,7 @@ def test_creating_with_every_field_stores_each_one(login, alice, north):
         "document_language": "bs",
         "document_currency": "BAM",
         "is_key_account": True,
-        "price_type": "B2B",
+        "price_type": wholesale,
         "payment_terms_days": 14,
         "credit_limit": decimal.Decimal("10000.00"),
         "discount_percent": decimal.Decimal("5.00"),

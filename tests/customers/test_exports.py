@@ -51,7 +51,7 @@ def workbook_rows(response) -> list[tuple]:
 
 
 @pytest.fixture
-def acme(alice, south):
+def acme(alice, south, wholesale):
     parent = company_create(actor=alice, name="Acme Holding", country="DE")
     company = company_create(
         actor=alice,
@@ -76,7 +76,7 @@ def acme(alice, south):
         document_currency="pln",
         is_key_account=True,
         external_id="ERP-1",
-        price_type="wholesale",
+        price_type=wholesale,
         payment_terms_days=30,
         credit_limit=decimal.Decimal("10000"),
         discount_percent=decimal.Decimal("5"),
@@ -103,7 +103,7 @@ def test_it_exports_every_field_of_the_visible_companies(login, alice, bob, acme
         f'{acme.pk},"Acme, Inc.","Acme ""Rockets"" S.A.",PL5260001246,KRS 123,PL,Kraków,'
         '"ul. Długa 1\n31-001 Kraków",,,22 123 45 67,601 222 333,office@acme.pl,https://www.acme.pl,'
         'Rockets,10-49,B,customer,,fair,alice,North,Acme Holding,"Ćevapi, VIP",pl,PLN,yes,ERP-1,,'
-        "wholesale,30,10000.00,5.00,,48 h\r\n"
+        "Wholesale,30,10000.00,5.00,,48 h\r\n"
     )
 
 

@@ -16,7 +16,7 @@ from klient.customers import importing
 from klient.customers.importing import CompanyImporter, ImportOptions, import_file, uses_second_process
 from klient.customers.models import Company
 
-HEADER = ["name", "tax_id", "country", "city", "phone", "email", "website", "owner", "size"]
+HEADER = ["name", "tax_id", "country", "city", "phone", "email", "website", "owner", "size", "price_type"]
 STORED = [
     "name",
     "tax_id",
@@ -33,6 +33,7 @@ STORED = [
     "owner__username",
     "team__name",
     "size",
+    "price_type__name",
     "status",
 ]
 
@@ -58,6 +59,8 @@ def _rows(owner: str) -> list[list[str]]:
                 f"https://www.firm{n}.example.com/",
                 owner if n % 3 else "",
                 "10-49" if n % 2 else "",
+                # By name or as the history shows it, ignoring case.
+                ("Wholesale", "retail (pln)", "")[n % 3],
             ]
         )
     rows[10][5] = "not an email"  # bad value
@@ -66,6 +69,7 @@ def _rows(owner: str) -> list[list[str]]:
     rows[41] = [*rows[5][:1], *rows[41][1:]]  # same name and country as an earlier row
     rows[50][1] = rows[6][1]  # same tax id as an earlier row
     rows[60][2] = "Atlantis"  # unknown country
+    rows[70][9] = "Platinum"  # unknown price type
     return rows
 
 
@@ -108,7 +112,7 @@ def _stored() -> tuple[list[tuple], list[tuple]]:
 
 @pytest.mark.parametrize("broken_at", [None, 1100])
 def test_the_second_process_imports_exactly_what_one_process_does(
-    alice, tmp_path, settings, monkeypatch, broken_at
+    alice, tmp_path, settings, monkeypatch, broken_at, wholesale, retail
 ):
     monkeypatch.setattr(importing, "BATCH_SIZE", 250)
     monkeypatch.setattr(importing, "PROGRESS_EVERY", 250)
@@ -133,13 +137,14 @@ def test_the_second_process_imports_exactly_what_one_process_does(
     assert together == alone
     assert _stored() == stored_alone
     summary = alone[0]
-    expected_created = 1200 - 6 if broken_at is None else broken_at - 6
+    expected_created = 1200 - 7 if broken_at is None else broken_at - 7
     assert (summary["created"], summary["updated"], summary["unchanged"]) == (expected_created, 0, 0)
     assert [(error["row"], error["field"]) for error in summary["errors"]] == [
         (12, "email"),
         (22, "owner"),
         (32, "name"),
         (62, "country"),
+        (72, "price_type"),
         *([(broken_at + 2, "")] if broken_at is not None else []),
     ]
     assert [(duplicate["row"], duplicate["matches"]) for duplicate in summary["duplicates"]] == [
@@ -147,6 +152,20 @@ def test_the_second_process_imports_exactly_what_one_process_does(
         (52, ["row 8"]),
     ]
     assert len(stored_alone[0]) == expected_created
+    expected_types: dict[str, str | None] = {}
+    for row in _rows(alice.username):
+        expected_types.setdefault(row[0], {"Wholesale": "Wholesale", "retail (pln)": "Retail"}.get(row[9]))
+    stored_types = dict(Company.objects.values_list("name", "price_type__name"))
+    assert stored_types == {name: expected_types[name] for name in stored_types}
+    assert list(stored_types.values()).count("Retail") > 300
+    some = Company.objects.filter(price_type=retail).first()
+    created = AuditEntry.objects.get(object_id=some.pk, content_type__model="company").changes
+    assert created["price_type"] == {
+        "from": None,
+        "to": retail.pk,
+        "from_label": None,
+        "to_label": "Retail (PLN)",
+    }
 
 
 def test_a_failing_second_process_stops_the_import_and_stores_nothing(alice, tmp_path, settings, monkeypatch):

@@ -142,6 +142,9 @@ def _add_routers() -> None:
     from klient.customers.contacts_api import router as contacts_router
     from klient.mail.api import router as mail_router
     from klient.reports.api import router as reports_router
+    from klient.sales.api import router as sales_router
+    from klient.sales.competitors.api import router as competitors_router
+    from klient.webhooks.api import router as webhooks_router
 
     api.add_router("/", core_router)
     api.add_router("/companies", customers_router)
@@ -155,6 +158,10 @@ def _add_routers() -> None:
     api.add_router("/", mail_router)
     api.add_router("/", reports_router)
     api.add_router("/", catalog_router)
+    # Deals first: its /competitors/win-loss comes before the competitors' /competitors/{competitor_id}.
+    api.add_router("/", sales_router)
+    api.add_router("/", competitors_router)
+    api.add_router("/", webhooks_router)
 
 
 _add_routers()

@@ -4,10 +4,12 @@ rates. Amounts, quantities and rates are decimal strings."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, WithJsonSchema
@@ -16,9 +18,18 @@ from klient.activities.api import IsoDate
 from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.catalog.importing import stock_rows_apply
-from klient.catalog.models import ExchangeRate, Price, PriceList, Product, Warehouse
-from klient.catalog.selectors import availability, price_list_prices, product_list, with_details
+from klient.catalog.models import CustomerPrice, ExchangeRate, Price, PriceList, Product, Warehouse
+from klient.catalog.selectors import (
+    availability,
+    client_price,
+    customer_prices_of,
+    price_list_prices,
+    product_list,
+    with_details,
+)
 from klient.catalog.services import (
+    customer_price_delete,
+    customer_price_set,
     exchange_rate_set,
     price_list_create,
     price_list_update,
@@ -27,8 +38,11 @@ from klient.catalog.services import (
     stock_set,
 )
 from klient.core.audit import history_for
+from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import MAX_ID, RecordId, not_found, reader
+from klient.customers.models import Company
+from klient.customers.selectors import can_see_commercial_terms, company_get
 
 router = Router(tags=["catalogue"])
 
@@ -547,3 +561,148 @@ def exchange_rates_create(request: HttpRequest, payload: ExchangeRateIn) -> Stat
         201,
         _rate_out(exchange_rate_set(actor=user, currency=payload.currency, on=payload.on, rate=payload.rate)),
     )
+
+
+# --- a client's special prices -------------------------------------------------------------------------
+
+
+class CustomerPriceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: DecimalText | None = Field(None, description="A fixed price per unit before VAT")
+    currency: str = Field("", max_length=3, description="ISO 4217 code of the fixed price")
+    discount_percent: DecimalText | None = Field(None, description="Or a discount on the list price, %")
+    valid_from: IsoDate | None = None
+    valid_until: IsoDate | None = None
+    note: str = Field("", max_length=200)
+
+
+class CustomerPriceOut(Schema):
+    id: int
+    product: int
+    sku: str
+    name: str
+    amount: str | None
+    currency: str
+    discount_percent: str | None
+    valid_from: datetime.date | None
+    valid_until: datetime.date | None
+    note: str
+    version: int
+
+
+class CustomerPricePage(Schema):
+    items: list[CustomerPriceOut]
+    next: None = None
+
+
+class ClientPriceOut(Schema):
+    product: int
+    on: datetime.date
+    amount: str = Field(description="Per unit before the discount and VAT")
+    currency: str
+    discount_percent: str
+    net_amount: str = Field(description="Per unit after the discount, before VAT, to 4 decimals")
+    source: Literal["customer_price", "price_list"]
+
+
+def customer_price_out(term: CustomerPrice) -> dict[str, Any]:
+    return {
+        "id": term.pk,
+        "product": term.product_id,
+        "sku": term.product.sku,
+        "name": term.product.name,
+        "amount": decimal_text(term.amount),
+        "currency": term.currency,
+        "discount_percent": decimal_text(term.discount_percent),
+        "valid_from": term.valid_from,
+        "valid_until": term.valid_until,
+        "note": term.note,
+        "version": term.version,
+    }
+
+
+def _terms_company(request: HttpRequest, company_id: int) -> tuple[User, Company]:
+    """The caller (with commercial terms) and the company, which they must see (404 otherwise)."""
+    user = reader(request, "catalog.view_customerprice")
+    if not can_see_commercial_terms(user):
+        raise PermissionDenied
+    try:
+        return user, company_get(user=user, pk=company_id)
+    except Company.DoesNotExist:
+        raise Http404 from None
+
+
+@router.get(
+    "/companies/{company_id}/prices",
+    response={200: CustomerPricePage, **ERRORS},
+    summary="A client's special prices and discounts, by product name",
+)
+def customer_prices_list(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    _user, company = _terms_company(request, company_id)
+    return {"items": [customer_price_out(term) for term in customer_prices_of(company)], "next": None}
+
+
+@router.put(
+    "/companies/{company_id}/prices/{product_id}",
+    response={200: CustomerPriceOut, **ERRORS},
+    summary="Give a client a special price or discount on a product (replacing the one it had)",
+)
+def customer_prices_set(
+    request: HttpRequest, company_id: int, product_id: int, payload: CustomerPriceIn
+) -> dict[str, Any]:
+    user, company = _terms_company(request, company_id)
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise Http404
+    term = customer_price_set(company=company, product=product, actor=user, **payload.dict())
+    return customer_price_out(term)
+
+
+@router.delete(
+    "/companies/{company_id}/prices/{product_id}",
+    response={204: None, **ERRORS},
+    summary="Take a client's special price or discount on a product away",
+)
+def customer_prices_delete(request: HttpRequest, company_id: int, product_id: int) -> Status:
+    user, company = _terms_company(request, company_id)
+    term = (
+        CustomerPrice.objects.filter(company=company, product_id=product_id).select_related("product").first()
+    )
+    if term is None:
+        raise Http404
+    customer_price_delete(term=term, actor=user)
+    return Status(204, None)
+
+
+@router.get(
+    "/companies/{company_id}/prices/{product_id}",
+    response={200: ClientPriceOut, **ERRORS},
+    summary="What the client pays for a product on a day (a special price, else its price type's)",
+)
+def customer_prices_resolve(
+    request: HttpRequest, company_id: int, product_id: int, on: IsoDate | None = None
+) -> dict[str, Any]:
+    _user, company = _terms_company(request, company_id)
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise Http404
+    day = on or timezone.localdate()
+    price = client_price(company=company, product=product, on=day)
+    if price is None:
+        raise ValidationError(
+            {
+                "product": _("The client has no price for this product on %(date)s.")
+                % {"date": day.isoformat()}
+            }
+        )
+    net = price.amount * (100 - price.discount_percent) / 100
+    return {
+        "product": product.pk,
+        "on": day,
+        "amount": decimal_text(price.amount),
+        "currency": price.currency,
+        "discount_percent": decimal_text(price.discount_percent),
+        "net_amount": decimal_text(net.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
+        "source": price.source,
+    }

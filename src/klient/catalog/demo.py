@@ -138,6 +138,14 @@ RATES = {
 }
 
 
+def demo_price_lists() -> list[PriceList]:
+    """The demo price types (Retail in PLN, Wholesale in EUR, Dealer in USD), made when missing."""
+    return [
+        PriceList.objects.get_or_create(name=name, defaults={"currency": currency})[0]
+        for name, currency, _factor in CURRENCY_LISTS
+    ]
+
+
 @transaction.atomic
 def demo_catalog_load(actor: User) -> int:
     """The demo catalogue, unless it exists; returns how many products were made."""
@@ -194,8 +202,7 @@ def demo_catalog_load(actor: User) -> int:
             analogs.append(Analog(product=product, analog=following, note="next size"))
     Stock.objects.bulk_create(stock)
     Analog.objects.bulk_create(analogs)
-    for name, currency, factor in CURRENCY_LISTS:
-        price_list, _made = PriceList.objects.get_or_create(name=name, defaults={"currency": currency})
+    for price_list, (_name, _currency, factor) in zip(demo_price_lists(), CURRENCY_LISTS, strict=True):
         Price.objects.bulk_create(
             [
                 Price(

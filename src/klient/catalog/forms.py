@@ -93,3 +93,21 @@ class ProductForm(forms.Form):
             "is_active": data["is_active"],
             "analogs": [found[sku.lower()] for sku in skus],
         }
+
+
+class CustomerPriceForm(forms.Form):
+    """A client's special price or discount on a product, from the client card."""
+
+    sku = forms.CharField(label=_("SKU"), max_length=64)
+    amount = forms.DecimalField(label=_("Special price"), required=False, max_digits=18, decimal_places=4)
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
+    discount_percent = forms.DecimalField(
+        label=_("or a discount (%)"), required=False, max_digits=5, decimal_places=2
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)

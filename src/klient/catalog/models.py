@@ -3,6 +3,7 @@ warehouses and stock, price lists with their prices, and exchange rates."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -269,3 +270,82 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.on}: {self.rate}"
+
+
+class CustomerPrice(VersionedModel):
+    """A client's special term on one product (key accounts): a fixed price in a currency, or a discount
+    on its price-list price, valid from and until given days (open-ended when empty). A commercial term:
+    shown and changed only with the view_commercial_terms permission."""
+
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="customer_prices",
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="customer_prices"
+    )
+    amount = models.DecimalField(
+        _("special price"),
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    discount_percent = models.DecimalField(
+        _("discount %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    AUDITED_FIELDS = [
+        "product",
+        "amount",
+        "currency",
+        "discount_percent",
+        "valid_from",
+        "valid_until",
+        "note",
+    ]
+
+    class Meta:
+        ordering = ["company", "product__name"]
+        verbose_name = _("customer price")
+        verbose_name_plural = _("customer prices")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "product"], name="customer_price_once"),
+            # A fixed price (with its currency) or a discount, never both.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(amount__isnull=False, amount__gte=0, discount_percent__isnull=True)
+                    & ~models.Q(currency="")
+                )
+                | models.Q(amount__isnull=True, discount_percent__gte=0, discount_percent__lte=100),
+                name="customer_price_amount_or_discount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="customer_price_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.amount is not None:
+            return f"{self.product.sku}: {self.amount} {self.currency}"
+        return f"{self.product.sku}: −{self.discount_percent} %"
+
+    def is_valid_on(self, day: datetime.date) -> bool:
+        return not (self.valid_from and day < self.valid_from) and not (
+            self.valid_until and day > self.valid_until
+        )

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,16 @@ from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from klient.catalog.models import Analog, ExchangeRate, Price, PriceList, Product, Stock, minor_unit
+from klient.catalog.models import (
+    Analog,
+    CustomerPrice,
+    ExchangeRate,
+    Price,
+    PriceList,
+    Product,
+    Stock,
+    minor_unit,
+)
 from klient.core.search import fold
 
 # Ids or keys per query when many are read (SQLite takes a limited number of parameters).
@@ -92,11 +102,7 @@ def price_list_prices(price_list: PriceList) -> QuerySet[Price]:
 
 def price_in(price_list: PriceList, product: Product, on: datetime.date) -> Decimal | None:
     """The product's price in the list on a day; None when the list has none or is not valid that day."""
-    if not price_list.is_active:
-        return None
-    if (price_list.valid_from and on < price_list.valid_from) or (
-        price_list.valid_until and on > price_list.valid_until
-    ):
+    if not price_list.is_active or not _list_valid_on(price_list, on):
         return None
     return (
         Price.objects.filter(price_list=price_list, product=product).values_list("amount", flat=True).first()
@@ -130,3 +136,69 @@ def convert(amount: Decimal, source: str, target: str, on: datetime.date) -> Dec
         return amount
     value = amount * rate_on(source, on) / rate_on(target, on)
     return value.quantize(minor_unit(target), rounding=ROUND_HALF_UP)
+
+
+def customer_prices_of(company: Any) -> QuerySet[CustomerPrice]:
+    """The client's special prices and discounts, by product name (callers check commercial terms)."""
+    return (
+        CustomerPrice.objects.filter(company=company)
+        .select_related("product")
+        .order_by("product__name", "product__id")
+    )
+
+
+@dataclass(frozen=True)
+class ClientPrice:
+    """What a client pays for a product by default on a day: `amount` per unit in `currency` before the
+    discount, the discount (%) it gets, and where they came from ("customer_price": a special price;
+    "price_list": the client's price type, with a special discount or the client's own discount)."""
+
+    amount: Decimal
+    currency: str
+    discount_percent: Decimal
+    source: str
+
+
+def client_prices(*, company: Any, products: Iterable[Product], on: datetime.date) -> dict[int, ClientPrice]:
+    """{product id: ClientPrice} for the products that have a price for the client on the day (two
+    queries whatever their number): a special price wins; otherwise the price in the client's price type
+    (valid and active that day) with the client's special discount on the product, else the discount
+    of its commercial terms. Products with neither are left out."""
+    ids = sorted({product.pk for product in products})
+    specials: dict[int, CustomerPrice] = {}
+    for start in range(0, len(ids), CHUNK):
+        for term in CustomerPrice.objects.filter(company=company, product_id__in=ids[start : start + CHUNK]):
+            if term.is_valid_on(on):
+                specials[term.product_id] = term
+    listed: dict[int, Decimal] = {}
+    price_list = company.price_type
+    if price_list is not None and price_list.is_active and _list_valid_on(price_list, on):
+        for start in range(0, len(ids), CHUNK):
+            listed.update(
+                Price.objects.filter(
+                    price_list=price_list, product_id__in=ids[start : start + CHUNK]
+                ).values_list("product_id", "amount")
+            )
+    default_discount = company.discount_percent or Decimal(0)
+    found: dict[int, ClientPrice] = {}
+    for product_id in ids:
+        special = specials.get(product_id)
+        if special is not None and special.amount is not None:
+            found[product_id] = ClientPrice(special.amount, special.currency, Decimal(0), "customer_price")
+        elif product_id in listed and price_list is not None:
+            discount = special.discount_percent if special is not None else default_discount
+            found[product_id] = ClientPrice(
+                listed[product_id], price_list.currency, discount or Decimal(0), "price_list"
+            )
+    return found
+
+
+def client_price(*, company: Any, product: Product, on: datetime.date) -> ClientPrice | None:
+    """The product's ClientPrice for the client on the day, or None when it has none."""
+    return client_prices(company=company, products=[product], on=on).get(product.pk)
+
+
+def _list_valid_on(price_list: PriceList, on: datetime.date) -> bool:
+    return not (price_list.valid_from and on < price_list.valid_from) and not (
+        price_list.valid_until and on > price_list.valid_until
+    )

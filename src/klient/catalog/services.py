@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from klient.catalog.models import (
     Analog,
     Category,
+    CustomerPrice,
     ExchangeRate,
     Price,
     PriceList,
@@ -437,3 +438,86 @@ def exchange_rate_set(*, actor: User, currency: str, on: datetime.date, rate: An
             changes=changes,
         )
     return row
+
+
+CUSTOMER_PRICE_FIELDS = {"amount", "currency", "discount_percent", "valid_from", "valid_until", "note"}
+
+
+def _may_keep_customer_prices(actor: User) -> None:
+    if not (
+        actor.has_perm("catalog.change_customerprice") and actor.has_perm("customers.view_commercial_terms")
+    ):
+        raise NotAllowed(_("You may not change a client's special prices."))
+
+
+def _check_customer_price(term: CustomerPrice) -> None:
+    errors: dict[str, str] = {}
+    if term.amount is None and term.discount_percent is None:
+        errors["amount"] = _("Give a special price or a discount.")
+    elif term.amount is not None and term.discount_percent is not None:
+        errors["discount_percent"] = _("Give a special price or a discount, not both.")
+    if term.amount is not None:
+        term.amount = decimal_value(term.amount, "amount", places=4)
+        term.currency = str(term.currency or "").strip().upper()
+        if not term.currency:
+            errors["currency"] = _("A special price needs its currency.")
+        else:
+            try:
+                validate_currency(term.currency)
+            except ValidationError as error:
+                errors["currency"] = error.messages[0]
+    else:
+        term.currency = ""
+    if term.discount_percent is not None:
+        term.discount_percent = decimal_value(term.discount_percent, "discount_percent", places=2, digits=5)
+        if term.discount_percent > 100:
+            errors["discount_percent"] = _("A discount is at most 100 %.")
+    if term.valid_from and term.valid_until and term.valid_until < term.valid_from:
+        errors["valid_until"] = _("The end comes before the start.")
+    term.note = str(term.note or "").strip()[:200]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def customer_price_set(*, company: Any, product: Product, actor: User, **data: Any) -> CustomerPrice:
+    """Give the client a special price (`amount` in `currency`) or a `discount_percent` on the product's
+    list price, replacing the one it had on that product."""
+    _may_keep_customer_prices(actor)
+    unknown = set(data) - CUSTOMER_PRICE_FIELDS
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    term = CustomerPrice.objects.select_for_update().filter(company=company, product=product).first()
+    before = snapshot(term, CustomerPrice.AUDITED_FIELDS) if term is not None else {}
+    if term is None:
+        term = CustomerPrice(company=company, product=product)
+    for name in CUSTOMER_PRICE_FIELDS:
+        setattr(term, name, data.get(name, "" if name in {"currency", "note"} else None))
+    _check_customer_price(term)
+    changes = diff(before, snapshot(term, CustomerPrice.AUDITED_FIELDS))
+    if not changes:
+        return term
+    if before:
+        term.version += 1
+        term.updated_at = timezone.now()
+    term.save()
+    audit_log(
+        instance=term,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        actor=actor,
+        changes=changes,
+    )
+    return term
+
+
+@transaction.atomic
+def customer_price_delete(*, term: CustomerPrice, actor: User) -> None:
+    """Take a client's special price or discount on a product away."""
+    _may_keep_customer_prices(actor)
+    audit_log(
+        instance=term,
+        action=AuditAction.DELETE,
+        actor=actor,
+        changes=diff(snapshot(term, CustomerPrice.AUDITED_FIELDS), {}),
+    )
+    term.delete()

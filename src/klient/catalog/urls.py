@@ -12,4 +12,10 @@ urlpatterns = [
     path("price-lists/<int:pk>/", views.price_list_detail_view, name="price_list_detail"),
     path("<int:pk>/", views.product_detail_view, name="product_detail"),
     path("<int:pk>/stock/", views.stock_set_view, name="stock_set"),
+    path("companies/<int:company_pk>/prices/", views.customer_price_set_view, name="customer_price_set"),
+    path(
+        "companies/<int:company_pk>/prices/<int:product_pk>/delete/",
+        views.customer_price_delete_view,
+        name="customer_price_delete",
+    ),
 ]

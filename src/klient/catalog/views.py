@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,20 +13,29 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from klient.catalog.forms import ProductForm, StockForm
-from klient.catalog.models import PriceList, Product
+from klient.catalog.forms import CustomerPriceForm, ProductForm, StockForm
+from klient.catalog.models import CustomerPrice, PriceList, Product
 from klient.catalog.selectors import (
     analogs_of,
     availability,
     price_list_prices,
     product_list,
     product_prices,
+    products_by_sku,
     with_details,
 )
-from klient.catalog.services import product_create, product_update, stock_set
+from klient.catalog.services import (
+    customer_price_delete,
+    customer_price_set,
+    product_create,
+    product_update,
+    stock_set,
+)
 from klient.core.exceptions import VersionConflict
 from klient.core.models import User
 from klient.core.pagination import InvalidCursor, keyset_paginate
+from klient.customers.models import Company
+from klient.customers.selectors import can_see_commercial_terms, company_get
 
 PAGE_SIZE = 50
 # "VAT rate %" as the model names it (a "%" in a template's translate tag would be another message).
@@ -210,3 +219,60 @@ def price_list_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     language = _language()
     prices = [(price, price.product.name_in(language)) for price in price_list_prices(price_list)]
     return render(request, "catalog/price_list_detail.html", {"price_list": price_list, "prices": prices})
+
+
+def _terms_company(request: HttpRequest, company_pk: int) -> Company:
+    """A company the user sees, for a user who may keep its special prices (403 otherwise)."""
+    user = _user(request)
+    if not can_see_commercial_terms(user):
+        raise PermissionDenied
+    try:
+        return company_get(user=user, pk=company_pk)
+    except Company.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+@permission_required("catalog.change_customerprice", raise_exception=True)
+@require_POST
+def customer_price_set_view(request: HttpRequest, company_pk: int) -> HttpResponse:
+    """Give the client a special price or discount from its card (replacing the one on that product)."""
+    company = _terms_company(request, company_pk)
+    back = reverse("customers:company_detail", args=[company.pk]) + "#special-prices"
+    form = CustomerPriceForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for message in errors:
+                messages.error(request, f"{label}: {message}" if label else str(message))
+        return redirect(back)
+    data = dict(form.cleaned_data)
+    sku = data.pop("sku")
+    product = products_by_sku([sku]).get(sku.strip().lower())
+    if product is None:
+        messages.error(request, _("No product has the SKU “%(sku)s”.") % {"sku": sku})
+        return redirect(back)
+    try:
+        customer_price_set(company=company, product=product, actor=_user(request), **data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Special price saved."))
+    return redirect(back)
+
+
+@login_required
+@permission_required("catalog.delete_customerprice", raise_exception=True)
+@require_POST
+def customer_price_delete_view(request: HttpRequest, company_pk: int, product_pk: int) -> HttpResponse:
+    """Take a client's special price or discount on a product away."""
+    company = _terms_company(request, company_pk)
+    term = (
+        CustomerPrice.objects.filter(company=company, product_id=product_pk).select_related("product").first()
+    )
+    if term is None:
+        raise Http404
+    customer_price_delete(term=term, actor=_user(request))
+    messages.success(request, _("Special price removed."))
+    return redirect(reverse("customers:company_detail", args=[company.pk]) + "#special-prices")

@@ -29,8 +29,12 @@ def navigation_for(user: User) -> list[NavItem]:
         items.append(NavItem(_("Companies"), reverse("customers:company_list"), "companies"))
     if user.has_perm("customers.view_contact"):
         items.append(NavItem(_("Contacts"), reverse("customers:contact_list"), "contacts"))
+    if user.has_perm("sales.view_deal"):
+        items.append(NavItem(_("Deals"), reverse("sales:deal_board"), "deals"))
     if user.has_perm("catalog.view_product"):
         items.append(NavItem(_("Catalogue"), reverse("catalog:product_list"), "catalog"))
+    if user.has_perm("competitors.view_competitor"):
+        items.append(NavItem(_("Competitors"), reverse("competitors:competitor_list"), "competitors"))
     if user.has_perm("calllists.view_calllist"):
         items.append(NavItem(_("Call lists"), reverse("calllists:list"), "call_lists"))
     if user.has_perm("activities.view_activity"):

@@ -84,6 +84,8 @@ def demo_load() -> dict[str, int]:
     from klient.customers.models import Company
     from klient.customers.services import company_create
     from klient.reports.demo import demo_reports_load
+    from klient.sales.competitors.demo import demo_competitors_load
+    from klient.sales.demo import demo_deals_load
 
     created = {
         "teams": 0,
@@ -138,4 +140,6 @@ def demo_load() -> dict[str, int]:
     created["call_lists"] = calllists_demo_load()
     created["reports"] = demo_reports_load(owners)
     created["products"] = demo_catalog_load(users["anna.kowalska"])
+    created["competitors"] = demo_competitors_load(users["anna.kowalska"])
+    created["deals"] = demo_deals_load(owners)
     return created

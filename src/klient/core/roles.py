@@ -91,14 +91,46 @@ CATALOG_EDIT = [
     "catalog.add_exchangerate",
 ]
 STOCK_EDIT = ["catalog.add_stock", "catalog.change_stock"]
+# A client's special prices and discounts (commercial terms: read with view_commercial_terms as well).
+CUSTOMER_PRICES_READ = ["catalog.view_customerprice"]
+CUSTOMER_PRICES_EDIT = [
+    *CUSTOMER_PRICES_READ,
+    "catalog.add_customerprice",
+    "catalog.change_customerprice",
+    "catalog.delete_customerprice",
+]
 RATES_EDIT = ["catalog.add_exchangerate"]
+
+# Competitors: the sales side reads the catalogue of competitors and records who supplies the companies it
+# sees ("watch competitors"); sales managers keep the catalogue; account managers may add a competitor they
+# met at a customer (not edit one).
+COMPETITORS_READ = ["competitors.view_competitor", "competitors.view_competitorsupply"]
+COMPETITORS_WATCH = [
+    *COMPETITORS_READ,
+    "competitors.add_competitorsupply",
+    "competitors.change_competitorsupply",
+    "competitors.delete_competitorsupply",
+]
+COMPETITORS_EDIT = ["competitors.add_competitor", "competitors.change_competitor"]
+
+# Deals: the sales side opens and works deals of the companies it sees; sales managers keep the
+# pipelines; finance and read-only users read deals and the forecast.
+DEALS_READ = ["sales.view_deal", "sales.view_pipeline", "sales.view_stage", "sales.view_dealmember"]
+DEALS_WORK = [*DEALS_READ, "sales.add_deal", "sales.change_deal"]
+PIPELINES_EDIT = ["sales.add_pipeline", "sales.change_pipeline", "sales.add_stage", "sales.change_stage"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: [],  # administrators are superusers
+    # Administrators are superusers; the webhooks permission is named too, for a group given it by hand.
+    Role.ADMIN: ["webhooks.manage_webhooks"],
     Role.SALES_MANAGER: [
         *CATALOG_READ,
+        *DEALS_WORK,
+        *PIPELINES_EDIT,
+        *COMPETITORS_WATCH,
+        *COMPETITORS_EDIT,
         *CATALOG_EDIT,
+        *CUSTOMER_PRICES_EDIT,
         *STOCK_EDIT,
         *GREETINGS_USE,
         *HOLIDAY_CALENDAR_EDIT,
@@ -116,6 +148,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.ACCOUNT_MANAGER: [
         *CATALOG_READ,
+        *DEALS_WORK,
+        *COMPETITORS_WATCH,
+        "competitors.add_competitor",
+        *CUSTOMER_PRICES_EDIT,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -128,6 +164,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.TELESALES: [
         *CATALOG_READ,
+        *DEALS_WORK,
+        *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -139,6 +177,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SALES_CONSULTANT: [
         *CATALOG_READ,
+        *DEALS_WORK,
+        *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -149,6 +189,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.PRESALES: [
         *CATALOG_READ,
+        *DEALS_WORK,
+        *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
         *MAIL_SEND,
@@ -167,9 +209,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
         *TEAM_ADMIN,
     ],
-    Role.FINANCE: [*CATALOG_READ, *RATES_EDIT, *COMPANY_READ, *ACTIVITY_READ, *COMMERCIAL, *AUDIT],
+    Role.FINANCE: [
+        *CATALOG_READ,
+        *DEALS_READ,
+        *CUSTOMER_PRICES_READ,
+        *RATES_EDIT,
+        *COMPANY_READ,
+        *ACTIVITY_READ,
+        *COMMERCIAL,
+        *AUDIT,
+    ],
     Role.LOGISTICS: [*CATALOG_READ, *STOCK_EDIT, *COMPANY_READ, *ACTIVITY_READ],
-    Role.READ_ONLY: [*CATALOG_READ, *COMPANY_READ, *ACTIVITY_READ],
+    Role.READ_ONLY: [*CATALOG_READ, *DEALS_READ, *COMPANY_READ, *ACTIVITY_READ],
     Role.PORTAL: [],
 }
 

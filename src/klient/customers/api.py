@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, StringConstr
 from klient.api.auth import request_user
 from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, Error, HistoryEntry, history_entry_out
+from klient.catalog.models import PriceList
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Team, User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -96,7 +97,7 @@ class CompanyOut(Schema):
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    price_type: str | None = Field(None, description=COMMERCIAL)
+    price_type: int | None = Field(None, description=f"Id of the price list (price type). {COMMERCIAL}")
     payment_terms_days: int | None = Field(None, description=COMMERCIAL)
     credit_limit: decimal.Decimal | None = Field(None, description=COMMERCIAL)
     discount_percent: decimal.Decimal | None = Field(None, description=COMMERCIAL)
@@ -185,7 +186,7 @@ class CompanyFields(Schema):
     document_currency: str | None = Field(None, max_length=3, description="ISO 4217 code")
     is_key_account: bool | None = None
     external_id: str | None = Field(None, max_length=100, description="The company's id in your ERP")
-    price_type: str | None = Field(None, max_length=50, description=COMMERCIAL)
+    price_type: RecordId | None = Field(None, description=f"Id of a price list (price type). {COMMERCIAL}")
     payment_terms_days: StrictInt | None = Field(None, ge=0, le=365, description=COMMERCIAL)
     credit_limit: decimal.Decimal | None = Field(
         None, ge=0, max_digits=14, decimal_places=2, description=COMMERCIAL
@@ -420,6 +421,7 @@ def company_out(company: Company, *, with_terms: bool) -> dict[str, Any]:
     if with_terms:
         for name in Company.COMMERCIAL_FIELDS:
             data[name] = getattr(company, name)
+        data["price_type"] = company.price_type_id
     return data
 
 
@@ -436,13 +438,14 @@ def _company_answer(user: User, pk: int) -> dict[str, Any]:
 
 
 class _References:
-    """Resolves usernames, team names and parent ids of a request, remembering each answer."""
+    """Resolves usernames, team names, parent and price list ids of a request, remembering each answer."""
 
     def __init__(self, user: User) -> None:
         self.user = user
         self.owners: dict[str, User | None] = {}
         self.teams: dict[str, Team | None] = {}
         self.parents: dict[int, Company | None] = {}
+        self.price_lists: dict[int, PriceList | None] = {}
 
     def resolve(self, data: dict[str, Any]) -> dict[str, Any]:
         """Objects for names and ids; a ValidationError naming the field when one is unknown."""
@@ -469,6 +472,13 @@ class _References:
             if self.parents[parent_id] is None:
                 raise ValidationError({"parent": _("No company with this id, or you may not see it.")})
             data["parent"] = self.parents[parent_id]
+        price_list_id = data.get("price_type")
+        if price_list_id is not None:
+            if price_list_id not in self.price_lists:
+                self.price_lists[price_list_id] = PriceList.objects.filter(pk=price_list_id).first()
+            if self.price_lists[price_list_id] is None:
+                raise ValidationError({"price_type": _("No price list with this id.")})
+            data["price_type"] = self.price_lists[price_list_id]
         for name in ("size", "status", "source"):
             if data.get(name) is not None:
                 data[name] = str(data[name])  # the choices' values, not the enum members

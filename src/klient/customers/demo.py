@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from klient.catalog.demo import demo_price_lists
+from klient.catalog.models import PriceList
 from klient.core.audit import audit_company_id, diff, snapshot
 from klient.core.models import AuditAction, AuditEntry, Tag, User
 from klient.core.search import fold
@@ -202,7 +204,6 @@ INDUSTRIES = ("Manufacturing", "Wholesale", "Retail", "Construction", "Food", "L
 SEGMENTS = ("A", "B", "C")
 DEMO_TAGS = ("VIP", "Exhibition 2026", "Newsletter", "Tender")
 LOST_REASONS = ("Chose a competitor", "Price too high", "Closed the business")
-PRICE_TYPES = ("Retail", "Wholesale", "Dealer")
 
 
 def _digits(rng: random.Random, pattern: str) -> str:
@@ -214,7 +215,9 @@ def _ascii_handle(text: str) -> str:
     return handle or "company"
 
 
-def _company(rng: random.Random, number: int, owner: User) -> tuple[Company, Locale]:
+def _company(
+    rng: random.Random, number: int, owner: User, price_types: list[PriceList]
+) -> tuple[Company, Locale]:
     locale = LOCALES[number % len(LOCALES)]
     stem, kind = rng.choice(locale.stems), rng.choice(locale.kinds)
     name = f"{stem} {kind} {number}"
@@ -251,7 +254,7 @@ def _company(rng: random.Random, number: int, owner: User) -> tuple[Company, Loc
         document_currency=locale.currency,
         is_key_account=is_key_account,
         external_id=f"{EXTERNAL_ID_PREFIX}{number:05d}",
-        price_type=rng.choice(PRICE_TYPES),
+        price_type=rng.choice(price_types),
         payment_terms_days=rng.choice([7, 14, 30, 45, 60]),
         credit_limit=rng.choice([None, 10000, 50000, 250000]),
         discount_percent=rng.choice([5, 7.5, 10]) if is_key_account else None,
@@ -323,11 +326,14 @@ def demo_customers_load(owners: list[User], count: int = DEMO_COMPANY_COUNT) -> 
     )
     tags = [Tag.objects.get_or_create(key=fold(name), defaults={"name": name})[0] for name in DEMO_TAGS]
     rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    price_types = demo_price_lists()
     made_companies = made_contacts = 0
     batch: list[tuple[Company, Locale]] = []
     for number in range(1, count + 1):
         owner = owners[number % len(owners)]
-        company, locale = _company(rng, number, owner)  # drawn even when skipped, so the data stays the same
+        company, locale = _company(
+            rng, number, owner, price_types
+        )  # drawn even when skipped, so the data stays the same
         if company.external_id not in existing:
             batch.append((company, locale))
         if len(batch) >= BATCH or (number == count and batch):

@@ -80,7 +80,7 @@ def company_columns(*, with_terms: bool) -> list[str]:
 
 def company_export_queryset(queryset: QuerySet[Company]) -> QuerySet[Company]:
     """What a company row needs, fetched with the company (tags once per chunk)."""
-    return queryset.select_related("owner", "team", "parent").prefetch_related(
+    return queryset.select_related("owner", "team", "parent", "price_type").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("key"))
     )
 
@@ -92,6 +92,7 @@ def company_row(company: Company, columns: list[str]) -> list[Any]:
         "owner": lambda c: c.owner.username if c.owner else "",
         "team": lambda c: c.team.name if c.team else "",
         "parent": lambda c: c.parent.name if c.parent else "",
+        "price_type": lambda c: c.price_type.name if c.price_type else "",
         "tags": lambda c: ", ".join(tag.name for tag in c.tags.all()),
     }
     return [special[name](company) if name in special else getattr(company, name) for name in columns]

@@ -7,9 +7,11 @@ from typing import Any
 from babel.numbers import get_currency_name, list_currencies
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from klient.catalog.models import PriceList
 from klient.core.l10n import babel_locale
 from klient.core.models import Role, Team, User
 from klient.core.widgets import FastSelect
@@ -195,7 +197,15 @@ class CompanyForm(forms.ModelForm):
                 options = choices()
                 if value and value not in {code for code, _label in options}:
                     field.choices = [*options, (value, value)]
-        if not with_terms:
+        if with_terms:
+            # Active price lists, and the company's own even when it is no longer active.
+            price_type_field = self.fields["price_type"]
+            assert isinstance(price_type_field, forms.ModelChoiceField)
+            current = company.price_type_id if company is not None else None
+            price_type_field.queryset = PriceList.objects.filter(Q(is_active=True) | Q(pk=current)).order_by(
+                "name"
+            )
+        else:
             for name in Company.COMMERCIAL_FIELDS:
                 del self.fields[name]
 

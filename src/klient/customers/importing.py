@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from klient.catalog.models import PriceList
 from klient.core.audit import _plain
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import AuditAction, AuditEntry, Role, Team, User
@@ -74,6 +75,8 @@ SQLITE_IMPORT_CACHE_KIB = 32768
 # The summary lists this many errors and duplicates at most (the rejected-rows file has every one).
 MAX_LISTED = 10_000
 
+# Fields a row holds as an id (the price list's), written as the model's attribute of that name.
+ATTRIBUTES = {"price_type": "price_type_id"}
 # Every audited company field but the parent (a parent is chosen on the card, not matched from a file).
 COMPANY_FIELD_NAMES = ["id", *(name for name in Company.AUDITED_FIELDS if name != "parent")]
 CONTACT_FIELD_NAMES = [
@@ -1465,12 +1468,26 @@ class CompanyImporter(_Importer):
         ]
         # The second process writes the history of a new company but for owner and team (which need the
         # database); this process adds those, as the same JSON text for every row of one owner and team.
-        self.created_plan_plain = [entry for entry in self.created_plan if entry[2] != "relation"]
-        self.created_plan_relations = [entry for entry in self.created_plan if entry[2] == "relation"]
+        # (The price type is a relation whose history labels are known in advance, see parsers.)
+        self.created_plan_plain = [entry for entry in self.created_plan if entry[0] not in {"owner", "team"}]
+        self.created_plan_relations = [entry for entry in self.created_plan if entry[0] in {"owner", "team"}]
         self.relation_changes: dict[tuple[int, int | None], str] = {}
 
     def parsers(self) -> dict[str, Callable[[str], Any]]:
-        return _company_parsers()
+        # Price lists are few: their ids by name are read once, so a row's price type is parsed (in the
+        # second process too) without the database, and its history label is known.
+        self.price_list_ids: dict[str, int] = {}
+        for price_list in PriceList.objects.all():
+            self.price_list_ids.setdefault(price_list.name.casefold(), price_list.pk)
+            self.price_list_ids.setdefault(str(price_list).casefold(), price_list.pk)
+            self.choice_labels[("price_type", price_list.pk)] = str(price_list)
+        return {**_company_parsers(), "price_type": self._price_type}
+
+    def _price_type(self, value: str) -> int:
+        price_list_id = self.price_list_ids.get(value.casefold())
+        if price_list_id is None:
+            raise _Invalid(_("No price list is named “%(value)s”.") % {"value": value})
+        return price_list_id
 
     def parse_plain(self, number: int, cells: list[str]) -> _Row | list[tuple[str, str]]:
         row = super().parse_plain(number, cells)
@@ -1479,7 +1496,9 @@ class CompanyImporter(_Importer):
             row.derived = company_derived(row.values, row.keys, search_text=self.derive_fully)
             plain = {**self.defaults}
             plain.update(
-                (name, value) for name, value in row.values.items() if name not in {"id", "owner", "team"}
+                (ATTRIBUTES.get(name, name), value)
+                for name, value in row.values.items()
+                if name not in {"id", "owner", "team"}
             )
             row.changes = created_changes_json(
                 self.create_changes(plain, _no_relation, self.created_plan_plain)
@@ -1624,10 +1643,7 @@ class CompanyImporter(_Importer):
             self.duplicate(row, [f"row {earlier}"])
             return
         data = {name: value for name, value in row.values.items() if name != "id"}
-        if all(
-            _same(getattr(company, "owner" if name == "owner" else name), value)
-            for name, value in data.items()
-        ):
+        if all(_same(getattr(company, ATTRIBUTES.get(name, name)), value) for name, value in data.items()):
             self.result.unchanged += 1
         elif not self.writing:
             self.result.updated += 1
@@ -1638,6 +1654,8 @@ class CompanyImporter(_Importer):
             self.index.add(duplicate_key, row.number)
 
     def update_service(self, record: Any, data: dict[str, Any]) -> Any:
+        if data.get("price_type") is not None:
+            data = {**data, "price_type": PriceList.objects.get(pk=data["price_type"])}
         return services.company_update(company=record, actor=self.actor, version=record.version, **data)
 
     def create_new(self, rows: list[_Row]) -> None:
@@ -1748,7 +1766,7 @@ class CompanyImporter(_Importer):
         return found
 
     def _stored_columns(self) -> list[str]:
-        return [f"{name}_id" if name in {"owner", "team"} else name for name in self.compared]
+        return [f"{name}_id" if name in {"owner", "team", "price_type"} else name for name in self.compared]
 
     def equal_to_stored(self, values: dict[str, Any], stored: dict[str, Any]) -> bool:
         for name, value in values.items():
@@ -1756,6 +1774,9 @@ class CompanyImporter(_Importer):
                 continue
             if name in {"owner", "team"}:
                 if stored[f"{name}_id"] != (value.pk if value is not None else None):
+                    return False
+            elif name == "price_type":
+                if stored["price_type_id"] != value:
                     return False
             elif not _same(stored[name], value):
                 return False
@@ -1771,7 +1792,9 @@ class CompanyImporter(_Importer):
             team = owner.team
         attributes = {**self.defaults}
         attributes.update(
-            (name, value) for name, value in values.items() if name not in {"id", "owner", "team"}
+            (ATTRIBUTES.get(name, name), value)
+            for name, value in values.items()
+            if name not in {"id", "owner", "team"}
         )
         attributes.update(
             company_derived_rest(values, row.derived)

@@ -163,7 +163,15 @@ class Company(VersionedModel):
     )
 
     # Commercial terms: shown and changed only with the view_commercial_terms permission.
-    price_type = models.CharField(_("price type"), max_length=50, blank=True)
+    # The price list the company's documents take their prices from (a customer price can override it).
+    price_type = models.ForeignKey(
+        "catalog.PriceList",
+        verbose_name=_("price type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="companies",
+    )
     payment_terms_days = models.PositiveIntegerField(
         _("payment terms (days)"), null=True, blank=True, validators=[MaxValueValidator(365)]
     )

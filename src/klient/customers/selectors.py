@@ -31,7 +31,7 @@ def company_list(*, user: User) -> QuerySet[Company]:
 
 def company_get(*, user: User, pk: int) -> Company:
     """One visible company; Company.DoesNotExist when absent or not visible (the same answer)."""
-    return company_list(user=user).get(pk=pk)
+    return company_list(user=user).select_related("price_type").get(pk=pk)
 
 
 def company_require_visible(*, user: User, company: Company) -> None:

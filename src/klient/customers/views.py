@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klient.activities.forms import CallLogForm
+from klient.catalog.forms import CustomerPriceForm
+from klient.catalog.selectors import customer_prices_of
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import Attachment, User
 from klient.core.pagination import DEFAULT_LIMIT, InvalidCursor
@@ -62,6 +64,8 @@ from klient.customers.services import (
     company_update,
 )
 from klient.customers.timeline import timeline_page
+from klient.sales.competitors.views import card_section as competitors_card_section
+from klient.sales.selectors import card_deals
 
 
 def _user(request: HttpRequest) -> User:
@@ -419,6 +423,21 @@ def card_context(
         "note_form": note_form or NoteForm(),
         "attachment_form": AttachmentForm(),
         "max_upload_mb": ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "competitors": competitors_card_section(user, company),
+        "deals": card_deals(user, company),
+        **_special_prices(user, company),
+    }
+
+
+def _special_prices(user: User, company: Company) -> dict[str, Any]:
+    """The card's special prices (commercial terms): read with the permissions, one query."""
+    if not (can_see_commercial_terms(user) and user.has_perm("catalog.view_customerprice")):
+        return {"special_prices": None}
+    can_set = user.has_perm("catalog.change_customerprice")
+    return {
+        "special_prices": list(customer_prices_of(company)),
+        "can_set_prices": can_set,
+        "special_price_form": CustomerPriceForm() if can_set else None,
     }
 
 

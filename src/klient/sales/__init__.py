@@ -1,0 +1,1 @@
+"""Sales: deals and pipelines (this package), with quotes, contracts, orders and competitors as sub-apps."""
