@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "klient.catalog",
     "klient.sales.competitors",
     "klient.sales",
+    "klient.sales.quotes",
+    "klient.sales.orders",
     "klient.activities",
     "klient.activities.calllists",
     "klient.activities.greetings",
@@ -264,6 +266,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 MAIL_RATE_PER_MINUTE = int(os.environ.get("KLIENT_MAIL_RATE_PER_MINUTE", "30"))
 # The currency exchange rates are stored against (ISO 4217).
 BASE_CURRENCY = os.environ.get("KLIENT_BASE_CURRENCY", "EUR").strip().upper() or "EUR"
+# Documents sent to customers (quotes): the company's name, its details (address, tax id; one per line)
+# and its logo (a path to an SVG or PNG file).
+DOCUMENT_COMPANY_NAME = os.environ.get("KLIENT_DOCUMENT_COMPANY_NAME", "Klient")
+DOCUMENT_COMPANY_DETAILS = os.environ.get("KLIENT_DOCUMENT_COMPANY_DETAILS", "")
+DOCUMENT_LOGO = os.environ.get("KLIENT_DOCUMENT_LOGO", str(PACKAGE_DIR / "static" / "klient" / "favicon.svg"))
+# Quotes: line discounts above this many percent need a manager's approval before the quote is sent;
+# a new quote is valid this many days.
+QUOTE_DISCOUNT_LIMIT = os.environ.get("KLIENT_QUOTE_DISCOUNT_LIMIT", "15")
+QUOTE_VALID_DAYS = int(os.environ.get("KLIENT_QUOTE_VALID_DAYS", "30"))
 # Webhooks: only https:// to public addresses, unless this is on (development and tests only: it also
 # allows http:// and private, loopback and link-local addresses). A CA bundle to trust instead of the
 # system's may be given for receivers with a private CA.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import decimal
 import json
 import os
 import random
@@ -39,6 +40,9 @@ REPEAT = int(os.environ.get("KLIENT_BENCH_REPEAT", "30"))
 TIMELINE_ENTRIES = 5000
 ACTIVITIES = int(os.environ.get("KLIENT_BENCH_ACTIVITIES", "100000"))
 ACTIVITY_ROWS = int(os.environ.get("KLIENT_BENCH_ACTIVITY_ROWS", "0"))
+# Open deals on the board and in the forecast; lines of the quote whose totals and PDF are timed.
+DEALS = int(os.environ.get("KLIENT_BENCH_DEALS", "100000"))
+QUOTE_LINES = 200
 
 
 def _fresh_postgres_database() -> None:
@@ -329,6 +333,79 @@ def fill_activities(rows: int, skip_owner: User) -> int:
     return done
 
 
+def add_deals(count: int) -> None:
+    """`count` open deals over the companies, each owned by its company's owner, across the default
+    pipeline's open stages, closing over the next six months; and a few hundred won in the last months."""
+    from klient.sales.models import Deal, Pipeline, StageKind
+
+    rng = random.Random(13)
+    pipeline = Pipeline.objects.get(is_default=True)
+    open_stages = list(pipeline.stages.filter(kind=StageKind.OPEN))
+    won = pipeline.stages.get(kind=StageKind.WON)
+    companies = list(Company.objects.order_by("pk").values_list("pk", "owner_id", "team_id"))
+    today = timezone.localdate()
+    now = timezone.now()
+    batch: list[Deal] = []
+    for number in range(count + count // 100):
+        company_id, owner_id, team_id = companies[number % len(companies)]
+        is_won = number >= count
+        stage = won if is_won else rng.choice(open_stages)
+        amount = decimal.Decimal(rng.randint(10, 5000) * 10)
+        batch.append(
+            Deal(
+                title=f"Deal {number}",
+                company_id=company_id,
+                owner_id=owner_id,
+                team_id=team_id,
+                pipeline=pipeline,
+                stage=stage,
+                status=stage.kind,
+                probability=stage.probability,
+                amount=amount,
+                currency="EUR",
+                amount_base=amount,
+                expected_close_date=today + datetime.timedelta(days=rng.randint(0, 180)),
+                next_step="" if is_won else "Call",
+                closed_at=now - datetime.timedelta(days=rng.randint(0, 60)) if is_won else None,
+                stage_changed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        if len(batch) == 5000:
+            Deal.objects.bulk_create(batch)
+            batch = []
+    Deal.objects.bulk_create(batch)
+
+
+def quote_fixture(owner: User) -> tuple[Company, list[Any]]:
+    """A company of the owner with a price type, and QUOTE_LINES products priced in it."""
+    from klient.catalog.models import Price, PriceList, Product
+
+    price_list = PriceList.objects.create(name="Bench list", currency="EUR")
+    products = Product.objects.bulk_create(
+        Product(
+            sku=f"BENCH-{number:04d}",
+            name=f"Paleta EUR {number} Żółta",
+            names={"ru": f"Поддон {number}", "hy": f"Ծղոտե {number}", "zh-hans": f"托盘 {number}"},
+            vat_rate=decimal.Decimal(23),
+        )
+        for number in range(QUOTE_LINES)
+    )
+    products = list(Product.objects.filter(sku__startswith="BENCH-").order_by("sku"))
+    Price.objects.bulk_create(
+        Price(price_list=price_list, product=product, amount=decimal.Decimal("12.345") + number)
+        for number, product in enumerate(products)
+    )
+    company = Company.objects.filter(owner=owner).order_by("id").first()
+    assert company is not None
+    Company.objects.filter(pk=company.pk).update(
+        price_type=price_list, document_currency="EUR", document_language="pl"
+    )
+    company.refresh_from_db()
+    return company, products
+
+
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
     call()  # warm
     timings = []
@@ -510,6 +587,41 @@ def main() -> None:
     results["ui_my_day"] = measure(lambda: ok(rep_ui.get("/activities/my-day/")))
     results["api_target_progress"] = measure(lambda: ok(am_api.get("/api/v1/targets/progress")))
     results["ui_target_board_manager"] = measure(lambda: ok(ui.get("/activities/targets/")))
+
+    # Deals: the board and the forecast over DEALS open deals (the manager sees a quarter of them).
+    started = time.perf_counter()
+    add_deals(DEALS)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    results["deals_open"] = DEALS
+    results["deals_build_seconds"] = round(time.perf_counter() - started, 1)
+    results["api_deals_board_admin"] = measure(lambda: ok(admin_api.get("/api/v1/deals/board")))
+    results["api_deals_board_manager"] = measure(lambda: ok(manager_api.get("/api/v1/deals/board")))
+    results["ui_deals_board_manager"] = measure(lambda: ok(ui.get("/deals/")))
+    results["api_deals_forecast_admin"] = measure(lambda: ok(admin_api.get("/api/v1/deals/forecast")))
+    results["api_deals_forecast_manager_by_owner"] = measure(
+        lambda: ok(manager_api.get("/api/v1/deals/forecast?group_by=owner"))
+    )
+    results["api_deals_list_manager"] = measure(lambda: ok(manager_api.get("/api/v1/deals?limit=50")))
+
+    # A quote of QUOTE_LINES lines: priced and totalled (the service), then its PDF.
+    from klient.sales.quotes.documents import quote_pdf
+    from klient.sales.quotes.services import LineInput, quote_create
+
+    quote_company, quote_products = quote_fixture(rep)
+    lines = [
+        LineInput(product=product, quantity=decimal.Decimal(3), discount_percent=None)
+        for product in quote_products
+    ]
+    quotes: list[Any] = []
+
+    def write_quote() -> None:
+        with transaction.atomic():
+            quotes.append(quote_create(actor=rep, company=quote_company, lines=lines))
+
+    results["quote_200_lines_totals"] = measure(write_quote)
+    results["quote_200_lines_pdf"] = measure(lambda: quote_pdf(quotes[-1]))
+    results["api_quote_200_lines_read"] = measure(lambda: ok(am_api.get(f"/api/v1/quotes/{quotes[-1].pk}")))
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -38,7 +38,17 @@ from klient.activities.greetings.services import event_create, invitation_token
 from klient.activities.models import Activity, Target
 from klient.activities.services import activity_create
 from klient.api.main import api as ninja_api
-from klient.catalog.models import CustomerPrice, ExchangeRate, Price, PriceList, Product, Stock, Warehouse
+from klient.catalog.models import (
+    CustomerPrice,
+    ExchangeRate,
+    LogisticsRequest,
+    Price,
+    PriceList,
+    Product,
+    RestockNotice,
+    Stock,
+    Warehouse,
+)
 from klient.catalog.services import price_list_create, product_create
 from klient.core.models import ApiToken, Attachment, AuditEntry, Delegation, Note, Role, SavedView, Team, User
 from klient.core.services import (
@@ -57,6 +67,10 @@ from klient.reports.services import monthly_report_build
 from klient.sales.competitors.models import Competitor, CompetitorSupply
 from klient.sales.competitors.services import competitor_create, supply_create
 from klient.sales.models import Deal, Pipeline, Stage
+from klient.sales.orders.models import Order, OrderDelayNotice, OrderLine
+from klient.sales.orders.services import order_create_from_quote
+from klient.sales.quotes.models import Quote, QuoteLine
+from klient.sales.quotes.services import LineInput, quote_answer, quote_create, quote_send
 from klient.sales.services import deal_create
 from klient.webhooks.models import WebhookDelivery, WebhookSubscription
 from klient.webhooks.services import webhook_subscription_create
@@ -336,6 +350,8 @@ UI_VIEWS: dict[str, Spec] = {
                     "competitors",
                     "catalog",
                     "sales",
+                    "quotes",
+                    "orders",
                     "audit",
                 ),
             ),
@@ -850,6 +866,42 @@ UI_VIEWS: dict[str, Spec] = {
         wrong_role="sam",
         data={"warehouse": "{warehouse}", "available": "9"},
     ),
+    "catalog:logistics_request_list": Spec(
+        "get",
+        "/catalog/logistics/",
+        everyone(ok('data-request="'), wrong_role=FORBIDDEN, other_team=ok("No logistics requests.")),
+        wrong_role="sam",
+    ),
+    "catalog:logistics_request_create": Spec(
+        "post",
+        "/catalog/logistics/new/",
+        everyone(
+            redirect("/catalog/{product}/", changes=("catalog", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"product": "{product}", "quantity": "3", "company": "{company}"},
+    ),
+    "catalog:logistics_request_answer": Spec(
+        "post",
+        "/catalog/logistics/{logistics_request}/answer/",
+        everyone(
+            FORBIDDEN,
+            manager=redirect("/catalog/logistics/", changes=("catalog", "audit")),
+            admin=redirect("/catalog/logistics/", changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"version": "1", "status": "done", "answer": "Arrived"},
+    ),
+    # The world's product is not in stock and alice's contact has no email address: refused, nothing kept.
+    "catalog:restock_notice_create": Spec(
+        "post",
+        "/catalog/restock-notices/new/",
+        everyone(redirect("/catalog/{product}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"product": "{product}", "contact": "{contact}"},
+    ),
     # A client's special prices (tests/catalog/test_customer_prices.py): commercial terms, on a visible card.
     "catalog:customer_price_set": Spec(
         "post",
@@ -930,6 +982,117 @@ UI_VIEWS: dict[str, Spec] = {
         ),
         wrong_role="sam",
         data={"stage": "{proposal_stage}", "version": "1"},
+    ),
+    # Quotes' staff screens (tests/quotes/test_pages.py go into detail): the world's quote is alice's draft
+    # to a contact without an email address, so sending it is refused with a message and changes nothing.
+    "quotes:quote_list": Spec(
+        "get",
+        "/quotes/",
+        everyone(
+            ok('data-quote="', ">Q-20"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No quotes found.", lacks=('data-quote="',)),
+        ),
+        wrong_role="sam",
+    ),
+    "quotes:quote_create": Spec(
+        "get",
+        "/quotes/new/?company={company}",
+        everyone(ok("New quote", 'name="lines-0-sku"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_detail": Spec(
+        "get",
+        "/quotes/{quote}/",
+        everyone(ok("Matrix pallet", 'data-action="send"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_edit": Spec(
+        "get",
+        "/quotes/{quote}/edit/",
+        everyone(ok('value="MX-1"', 'name="version"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_pdf": Spec(
+        "get",
+        "/quotes/{quote}/pdf/",
+        everyone(ok("%PDF"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_send": Spec(
+        "post",
+        "/quotes/{quote}/send/",
+        everyone(redirect("/quotes/{quote}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_request_approval": Spec(
+        "post",
+        "/quotes/{quote}/request-approval/",
+        everyone(redirect("/quotes/{quote}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "quotes:quote_approve": Spec(
+        "post",
+        "/quotes/{quote}/approve/",
+        everyone(
+            FORBIDDEN,
+            manager=redirect("/quotes/{quote}/", changes=("quotes", "audit")),
+            admin=redirect("/quotes/{quote}/", changes=("quotes", "audit")),
+        ),
+        wrong_role="sam",
+    ),
+    "quotes:quote_revise": Spec(
+        "post",
+        "/quotes/{quote}/revise/",
+        everyone(redirect("/quotes/{quote}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    # Orders (tests/orders/ go into detail): the world's order is of alice's second, accepted quote.
+    "orders:order_list": Spec(
+        "get",
+        "/orders/",
+        everyone(
+            ok('data-order="', ">O-20"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No orders found.", lacks=('data-order="',)),
+        ),
+        wrong_role="sam",
+    ),
+    "orders:order_detail": Spec(
+        "get",
+        "/orders/{order}/",
+        everyone(ok("Matrix pallet", 'data-form="order-update"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    # The accepted quote has its order already: refused, back to the quote.
+    "orders:order_create": Spec(
+        "post",
+        "/orders/new/",
+        everyone(redirect("/quotes/{ordered_quote}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"quote": "{ordered_quote}"},
+    ),
+    # Acme is no key account: refused, back to the card, nothing sent.
+    "orders:rates_send": Spec(
+        "post",
+        "/orders/rates/{company}/",
+        everyone(redirect("/companies/{company}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"contact": "{order_contact}"},
+    ),
+    # The customer's public page of a quote needs no sign-in: everyone gets the same page (the world's
+    # quote is a draft: no buttons, not counted as a view, and an answer is refused).
+    "quote_public": Spec(
+        "get",
+        "/q/{quote_token}/",
+        {p: ok('data-quote-state="draft"', "Matrix pallet", lacks=('value="accept"',)) for p in PERSONAS},
+    ),
+    "quote_public_pdf": Spec("get", "/q/{quote_token}/pdf/", {p: ok("%PDF") for p in PERSONAS}),
+    "quote_public_answer": Spec(
+        "post",
+        "/q/{quote_token}/answer/",
+        {p: ok("This proposal can no longer be answered.", status=409) for p in PERSONAS},
+        data={"answer": "accept", "comment": "Yes"},
     ),
     # Webhooks (tests/webhooks/ go into detail): administrators only.
     "webhooks:subscription_list": Spec(
@@ -1108,6 +1271,8 @@ API_OPERATIONS: dict[str, Spec] = {
                     "competitors",
                     "catalog",
                     "sales",
+                    "quotes",
+                    "orders",
                     "audit",
                 ),
             ),
@@ -1658,6 +1823,216 @@ API_OPERATIONS: dict[str, Spec] = {
         api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
     ),
+    "GET /api/v1/quotes": Spec(
+        "get",
+        "/api/v1/quotes",
+        api_everyone(ok('"label": "Q-'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/quotes": Spec(
+        "post",
+        "/api/v1/quotes",
+        api_everyone(
+            ok('"status": "draft"', changes=("quotes", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={
+            "company": "{company}",
+            "lines": [{"product": "{product}", "quantity": "1", "unit_price": "3"}],
+        },
+        not_found_errors=[{"field": "company", "message": "No company with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/quotes/{quote_id}": Spec(
+        "get",
+        "/api/v1/quotes/{quote}",
+        api_everyone(ok('"unit_price": "12.5"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "PATCH /api/v1/quotes/{quote_id}": Spec(
+        "patch",
+        "/api/v1/quotes/{quote}",
+        api_everyone(
+            ok('"introduction": "Hello"', changes=("quotes", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 1, "introduction": "Hello"},
+    ),
+    "POST /api/v1/quotes/{quote_id}/send": Spec(
+        "post",
+        "/api/v1/quotes/{quote}/send",
+        # The world's contact has no email address: refused, nothing sent.
+        api_everyone(
+            ok("Choose a contact with an email address", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/quotes/{quote_id}/request-approval": Spec(
+        "post",
+        "/api/v1/quotes/{quote}/request-approval",
+        api_everyone(
+            ok("This quote needs no approval.", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/quotes/{quote_id}/approve": Spec(
+        "post",
+        "/api/v1/quotes/{quote}/approve",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"approved_by": "mike"', changes=("quotes", "audit")),
+            admin=ok('"approved_by": "root"', changes=("quotes", "audit")),
+        ),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/quotes/{quote_id}/revise": Spec(
+        "post",
+        "/api/v1/quotes/{quote}/revise",
+        api_everyone(
+            ok("This quote is still being written", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/quotes/{quote_id}/pdf": Spec(
+        "get",
+        "/api/v1/quotes/{quote}/pdf",
+        api_everyone(ok("%PDF"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/quotes/{quote_id}/history": Spec(
+        "get",
+        "/api/v1/quotes/{quote}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/orders": Spec(
+        "get",
+        "/api/v1/orders",
+        api_everyone(ok('"number": "O-'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+        wrong_role="sam",
+    ),
+    # The world's accepted quote has its order already.
+    "POST /api/v1/orders": Spec(
+        "post",
+        "/api/v1/orders",
+        api_everyone(
+            ok("This quote has an order already", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+        data={"quote": "{ordered_quote}"},
+        not_found_errors=[{"field": "quote", "message": "No quote with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/orders/{order_id}": Spec(
+        "get",
+        "/api/v1/orders/{order}",
+        api_everyone(ok('"unit_price": "12.5"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "PATCH /api/v1/orders/{order_id}": Spec(
+        "patch",
+        "/api/v1/orders/{order}",
+        api_everyone(
+            ok('"status": "in_production"', changes=("orders", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 1, "status": "in_production"},
+    ),
+    "GET /api/v1/orders/{order_id}/history": Spec(
+        "get",
+        "/api/v1/orders/{order}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    # A dry run: what would change, nothing stored; an order out of sight is a rejected row.
+    "POST /api/v1/orders/import": Spec(
+        "post",
+        "/api/v1/orders/import",
+        api_everyone(ok('"updated": 1'), wrong_role=FORBIDDEN, other_team=ok('"rejected": 1')),
+        wrong_role="sam",
+        data={"items": [{"number": "{order_number}", "status": "shipped"}], "dry_run": True},
+    ),
+    # Acme is no key account: refused, nothing sent.
+    "POST /api/v1/companies/{company_id}/send-rates": Spec(
+        "post",
+        "/api/v1/companies/{company}/send-rates",
+        api_everyone(
+            ok("Current rates are sent to key accounts only.", status=422),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"contact": "{order_contact}"},
+        not_found_errors=[{"field": "company", "message": "No company with this id, or you may not see it."}],
+    ),
+    # The customer's answer needs no sign-in: everyone gets the same answer (the world's quote is a draft).
+    "POST /api/v1/public/quotes/{token}/accept": Spec(
+        "post",
+        "/api/v1/public/quotes/{quote_token}/accept",
+        api_everyone(
+            ok("This proposal can no longer be answered.", status=422),
+            anonymous=ok("This proposal can no longer be answered.", status=422),
+        ),
+        data={"comment": "Yes"},
+    ),
+    "POST /api/v1/public/quotes/{token}/decline": Spec(
+        "post",
+        "/api/v1/public/quotes/{quote_token}/decline",
+        api_everyone(
+            ok("This proposal can no longer be answered.", status=422),
+            anonymous=ok("This proposal can no longer be answered.", status=422),
+        ),
+        data={"comment": "No"},
+    ),
+    "GET /api/v1/logistics-requests": Spec(
+        "get",
+        "/api/v1/logistics-requests",
+        api_everyone(ok('"sku": "MX-1"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/logistics-requests": Spec(
+        "post",
+        "/api/v1/logistics-requests",
+        api_everyone(
+            ok('"quantity": "3"', changes=("catalog", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"product": "{product}", "quantity": "3", "company": "{company}"},
+        not_found_errors=[{"field": "company", "message": "No company with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/logistics-requests/{request_id}": Spec(
+        "get",
+        "/api/v1/logistics-requests/{logistics_request}",
+        api_everyone(ok('"status": "open"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "PATCH /api/v1/logistics-requests/{request_id}": Spec(
+        "patch",
+        "/api/v1/logistics-requests/{logistics_request}",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"status": "done"', changes=("catalog", "audit")),
+            admin=ok('"status": "done"', changes=("catalog", "audit")),
+        ),
+        wrong_role="sam",
+        data={"version": 1, "status": "done"},
+    ),
+    "POST /api/v1/restock-notices": Spec(
+        "post",
+        "/api/v1/restock-notices",
+        api_everyone(
+            ok("The contact has no email address.", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+        data={"product": "{product}", "contact": "{contact}"},
+        not_found_errors=[{"field": "contact", "message": "No contact with this id, or you may not see it."}],
+    ),
     "PUT /api/v1/products/{product_id}/stock": Spec(
         "put",
         "/api/v1/products/{product}/stock",
@@ -2052,6 +2427,13 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
         )
         ExchangeRate.objects.create(currency="PLN", on=datetime.date(2026, 3, 1), rate="0.24")
         CustomerPrice.objects.create(company=company, product=matrix_product, discount_percent="3")
+        matrix_logistics = LogisticsRequest.objects.create(
+            product=matrix_product,
+            quantity=5,
+            company=company,
+            due_date=datetime.date(2026, 3, 5),
+            requested_by=users["alice"],
+        )
         matrix_deal = deal_create(
             actor=users["alice"],
             company=company,
@@ -2062,6 +2444,32 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             next_step="Send the offer",
         )
         proposal_stage = Stage.objects.get(pipeline__is_default=True, name="Proposal")
+        # A draft quote of Acme by alice (tests/quotes/ go into detail).
+        matrix_quote = quote_create(
+            actor=users["alice"],
+            company=company,
+            contact=contact,
+            lines=[LineInput(product=matrix_product, quantity="2", unit_price="12.50")],
+        )
+        # An order: a second quote of Acme, to a buyer with an email, sent, accepted and ordered.
+        order_contact = contact_create(
+            actor=users["alice"],
+            company=company,
+            first_name="Olga",
+            last_name="Orders",
+            email="olga@acme.example",
+        )
+        ordered_quote = quote_send(
+            quote=quote_create(
+                actor=users["alice"],
+                company=company,
+                contact=order_contact,
+                lines=[LineInput(product=matrix_product, quantity="2", unit_price="12.50")],
+            ),
+            actor=users["alice"],
+        )
+        ordered_quote = quote_answer(token=ordered_quote.token, accepted=True)
+        matrix_order = order_create_from_quote(quote=ordered_quote, actor=users["alice"])
         # Webhooks: root's subscription with one delivered delivery.
         matrix_webhook = webhook_subscription_create(
             actor=users["root"], name="Matrix hook", url="https://93.184.215.14/hooks", events=["quote.sent"]
@@ -2121,6 +2529,13 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "competitor": matrix_competitor.pk,
             "deal": matrix_deal.pk,
             "proposal_stage": proposal_stage.pk,
+            "quote": matrix_quote.pk,
+            "logistics_request": matrix_logistics.pk,
+            "quote_token": matrix_quote.token,  # type: ignore[dict-item]
+            "order_contact": order_contact.pk,
+            "ordered_quote": ordered_quote.pk,
+            "order": matrix_order.pk,
+            "order_number": matrix_order.number,  # type: ignore[dict-item]
             "supply": matrix_supply.pk,
         }
         transaction.set_rollback(True)
@@ -2203,6 +2618,17 @@ def db_state() -> dict[str, Any]:
                     "pk", "discount_percent", "amount", "version"
                 )
             ),
+            list(LogisticsRequest.objects.order_by("pk").values_list("pk", "status", "answer", "version")),
+            list(RestockNotice.objects.order_by("pk").values_list("pk", "product_id", "contact_id")),
+        ],
+        "quotes": [
+            list(Quote.objects.order_by("pk").values_list("pk", "status", "version", "approved_by_id")),
+            list(QuoteLine.objects.order_by("pk").values_list("quote_id", "quantity", "line_subtotal")),
+        ],
+        "orders": [
+            list(Order.objects.order_by("pk").values_list("pk", "status", "promised_date", "version")),
+            list(OrderLine.objects.order_by("pk").values_list("order_id", "quantity", "line_subtotal")),
+            OrderDelayNotice.objects.count(),
         ],
         "sales": [
             list(Deal.objects.order_by("pk").values_list("pk", "title", "stage_id", "version")),

@@ -144,6 +144,9 @@ def _add_routers() -> None:
     from klient.reports.api import router as reports_router
     from klient.sales.api import router as sales_router
     from klient.sales.competitors.api import router as competitors_router
+    from klient.sales.orders.api import router as orders_router
+    from klient.sales.quotes.api import public_router as quotes_public_router
+    from klient.sales.quotes.api import router as quotes_router
     from klient.webhooks.api import router as webhooks_router
 
     api.add_router("/", core_router)
@@ -161,6 +164,9 @@ def _add_routers() -> None:
     # Deals first: its /competitors/win-loss comes before the competitors' /competitors/{competitor_id}.
     api.add_router("/", sales_router)
     api.add_router("/", competitors_router)
+    api.add_router("/", quotes_router)
+    api.add_router("/", quotes_public_router)
+    api.add_router("/", orders_router)
     api.add_router("/", webhooks_router)
 
 

@@ -18,11 +18,20 @@ from klient.activities.api import IsoDate
 from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.catalog.importing import stock_rows_apply
-from klient.catalog.models import CustomerPrice, ExchangeRate, Price, PriceList, Product, Warehouse
+from klient.catalog.models import (
+    CustomerPrice,
+    ExchangeRate,
+    LogisticsRequest,
+    Price,
+    PriceList,
+    Product,
+    Warehouse,
+)
 from klient.catalog.selectors import (
     availability,
     client_price,
     customer_prices_of,
+    logistics_request_list,
     price_list_prices,
     product_list,
     with_details,
@@ -31,10 +40,13 @@ from klient.catalog.services import (
     customer_price_delete,
     customer_price_set,
     exchange_rate_set,
+    logistics_request_create,
+    logistics_request_update,
     price_list_create,
     price_list_update,
     product_create,
     product_update,
+    restock_notice_create,
     stock_set,
 )
 from klient.core.audit import history_for
@@ -706,3 +718,197 @@ def customer_prices_resolve(
         "net_amount": decimal_text(net.quantize(Decimal("0.0001"), ROUND_HALF_UP)),
         "source": price.source,
     }
+
+
+# --- out of stock: logistics requests and restock notices ----------------------------------------------
+
+
+class LogisticsRequestIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    quantity: DecimalText
+    company: RecordId | None = None
+    due_date: IsoDate | None = Field(None, description="In two days when left out")
+    note: str = Field("", max_length=5000)
+    source: str = Field("", max_length=100, description="What it is for, e.g. a quote's number")
+
+
+class LogisticsRequestPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: StrictInt = Field(..., description="The version you read (409 if stale)")
+    status: Literal["open", "in_progress", "done", "cancelled"] = Field(UNSET)
+    answer: str = Field(UNSET, max_length=5000)
+    due_date: IsoDate = Field(UNSET)
+    assignee: str = Field(UNSET, max_length=150, description="Username of someone in logistics")
+
+
+class LogisticsRequestOut(Schema):
+    id: int
+    product: int
+    sku: str
+    quantity: str
+    company: int | None
+    source: str
+    due_date: datetime.date
+    note: str
+    status: Literal["open", "in_progress", "done", "cancelled"]
+    answer: str
+    requested_by: str
+    assignee: str | None
+    resolved_at: datetime.datetime | None
+    version: int
+    created_at: datetime.datetime
+
+
+class LogisticsRequestPage(Schema):
+    items: list[LogisticsRequestOut]
+    next: str | None
+
+
+def logistics_request_out(request: LogisticsRequest) -> dict[str, Any]:
+    return {
+        "id": request.pk,
+        "product": request.product_id,
+        "sku": request.product.sku,
+        "quantity": decimal_text(request.quantity),
+        "company": request.company_id,
+        "source": request.source,
+        "due_date": request.due_date,
+        "note": request.note,
+        "status": request.status,
+        "answer": request.answer,
+        "requested_by": request.requested_by.username,
+        "assignee": request.assignee.username if request.assignee else None,
+        "resolved_at": request.resolved_at,
+        "version": request.version,
+        "created_at": request.created_at,
+    }
+
+
+def _logistics_request(user: User, pk: int) -> LogisticsRequest:
+    return logistics_request_list(user=user).get(pk=pk)
+
+
+@router.get(
+    "/logistics-requests",
+    response={200: LogisticsRequestPage, **ERRORS},
+    summary="Logistics requests, soonest due first",
+)
+def logistics_requests_list(
+    request: HttpRequest,
+    status: Literal["open", "in_progress", "done", "cancelled"] | None = None,
+    mine: bool = False,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = None,
+) -> HttpResponse:
+    user = reader(request, "catalog.view_logisticsrequest")
+    requests = logistics_request_list(user=user, status=status or "", mine=mine)
+    page = keyset_paginate(requests, ordering=["due_date", "id"], cursor=cursor, limit=limit)
+    return page_response(
+        {"items": [logistics_request_out(item) for item in page.items], "next": page.next_cursor}
+    )
+
+
+@router.post(
+    "/logistics-requests",
+    response={201: LogisticsRequestOut, **ERRORS},
+    summary="Ask logistics for a product the warehouses lack",
+)
+def logistics_requests_create(request: HttpRequest, payload: LogisticsRequestIn) -> Status:
+    user = reader(request, "catalog.add_logisticsrequest")
+    product = Product.objects.filter(pk=payload.product).first()
+    if product is None:
+        return not_found("product", _("No product with this id."))
+    company = None
+    if payload.company is not None:
+        company = Company.objects.visible_to(user).filter(pk=payload.company).first()
+        if company is None:
+            return not_found("company", _("No company with this id, or you may not see it."))
+    created = logistics_request_create(
+        actor=user,
+        product=product,
+        quantity=payload.quantity,
+        company=company,
+        due_date=payload.due_date,
+        note=payload.note,
+        source=payload.source,
+    )
+    return Status(201, logistics_request_out(_logistics_request(user, created.pk)))
+
+
+@router.get(
+    "/logistics-requests/{request_id}",
+    response={200: LogisticsRequestOut, **ERRORS},
+    summary="Read a logistics request",
+)
+def logistics_requests_read(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    user = reader(request, "catalog.view_logisticsrequest")
+    return logistics_request_out(_logistics_request(user, request_id))
+
+
+@router.patch(
+    "/logistics-requests/{request_id}",
+    response={200: LogisticsRequestOut, 409: ConflictError, **ERRORS},
+    summary="Answer a logistics request: status, answer, due date, who has it",
+)
+def logistics_requests_update(
+    request: HttpRequest, request_id: int, payload: LogisticsRequestPatch
+) -> dict[str, Any]:
+    user = reader(request, "catalog.change_logisticsrequest")
+    current = _logistics_request(user, request_id)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version")
+    if "assignee" in data:
+        assignee = User.objects.filter(username=data["assignee"], is_active=True).first()
+        if assignee is None:
+            raise ValidationError(
+                {"assignee": _("No active user named “%(name)s”.") % {"name": data["assignee"]}}
+            )
+        data["assignee"] = assignee
+    logistics_request_update(request=current, actor=user, version=version, **data)
+    return logistics_request_out(_logistics_request(user, request_id))
+
+
+class RestockNoticeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    contact: RecordId
+
+
+class RestockNoticeOut(Schema):
+    id: int
+    product: int
+    contact: int
+    created_at: datetime.datetime
+    sent_at: datetime.datetime | None
+
+
+@router.post(
+    "/restock-notices",
+    response={201: RestockNoticeOut, **ERRORS},
+    summary="Email a contact, in their language, as soon as a product is in stock again",
+)
+def restock_notices_create(request: HttpRequest, payload: RestockNoticeIn) -> Status:
+    from klient.customers.models import Contact
+
+    user = reader(request, "catalog.add_restocknotice")
+    product = Product.objects.filter(pk=payload.product).first()
+    if product is None:
+        return not_found("product", _("No product with this id."))
+    contact = Contact.objects.visible_to(user).select_related("company").filter(pk=payload.contact).first()
+    if contact is None:
+        return not_found("contact", _("No contact with this id, or you may not see it."))
+    notice = restock_notice_create(actor=user, product=product, contact=contact)
+    return Status(
+        201,
+        {
+            "id": notice.pk,
+            "product": notice.product_id,
+            "contact": notice.contact_id,
+            "created_at": notice.created_at,
+            "sent_at": notice.sent_at,
+        },
+    )

@@ -6,3 +6,8 @@ class CatalogConfig(AppConfig):
     name = "klient.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from klient.catalog import timeline
+
+        timeline.register()

@@ -10,6 +10,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klient.core.models import VersionedModel
@@ -349,3 +350,118 @@ class CustomerPrice(VersionedModel):
         return not (self.valid_from and day < self.valid_from) and not (
             self.valid_until and day > self.valid_until
         )
+
+
+class LogisticsRequestStatus(models.TextChoices):
+    """Where logistics are with a request."""
+
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class LogisticsRequest(VersionedModel):
+    """A seller asks logistics for a product a client wants and the warehouses lack: how much, by when,
+    for which company (and which document), given to a logistics user; logistics answer with a status
+    and a note (e.g. when it arrives). Shown on the client's timeline."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="logistics_requests"
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="logistics_requests",
+    )
+    source = models.CharField(_("for"), max_length=100, blank=True, help_text=_("e.g. the quote's number"))
+    due_date = models.DateField(_("due"))
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=LogisticsRequestStatus.choices,
+        default=LogisticsRequestStatus.OPEN,
+    )
+    answer = models.TextField(_("answer from logistics"), blank=True)
+    requested_by = models.ForeignKey(
+        "core.User",
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="logistics_requests",
+    )
+    assignee = models.ForeignKey(
+        "core.User",
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logistics_assignments",
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    AUDITED_FIELDS = ["product", "quantity", "due_date", "note", "status", "answer", "assignee"]
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("logistics request")
+        verbose_name_plural = _("logistics requests")
+        indexes = [
+            models.Index(fields=["status", "due_date", "id"], name="logistics_request_due"),
+            models.Index(fields=["company", "-created_at", "-id"], name="logistics_request_company"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="logistics_request_quantity_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} × {self.quantity}"
+
+
+class RestockNotice(models.Model):
+    """ "Tell the customer when it arrives": a contact is emailed, in their language, once, as soon as
+    the warehouses have the product again."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="restock_notices"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="restock_notices",
+    )
+    company = models.ForeignKey(
+        "customers.Company",
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="restock_notices",
+    )
+    requested_by = models.ForeignKey(
+        "core.User", verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="restock_notices"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("restock notice")
+        verbose_name_plural = _("restock notices")
+        constraints = [
+            # One waiting notice per product and contact (a sent one does not block a new one).
+            models.UniqueConstraint(
+                fields=["product", "contact"],
+                condition=models.Q(sent_at__isnull=True),
+                name="restock_notice_once",
+            )
+        ]
+        indexes = [models.Index(fields=["product", "sent_at"], name="restock_notice_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} → {self.contact}"

@@ -19,6 +19,7 @@ from klient.catalog.models import (
     Analog,
     CustomerPrice,
     ExchangeRate,
+    LogisticsRequest,
     Price,
     PriceList,
     Product,
@@ -202,3 +203,22 @@ def _list_valid_on(price_list: PriceList, on: datetime.date) -> bool:
     return not (price_list.valid_from and on < price_list.valid_from) and not (
         price_list.valid_until and on > price_list.valid_until
     )
+
+
+def logistics_request_list(*, user: Any, status: str = "", mine: bool = False) -> QuerySet[LogisticsRequest]:
+    """Requests the user may see: all for those who answer them, else the user's own and those for the
+    companies the user sees; soonest due first."""
+    from django.db.models import Q
+
+    from klient.customers.models import Company
+
+    requests = LogisticsRequest.objects.select_related("product", "company", "requested_by", "assignee")
+    if not user.has_perm("catalog.change_logisticsrequest"):
+        requests = requests.filter(
+            Q(requested_by=user) | Q(company_id__in=Company.objects.visible_to(user).values("pk"))
+        )
+    if mine:
+        requests = requests.filter(Q(assignee=user) | Q(requested_by=user))
+    if status:
+        requests = requests.filter(status=status)
+    return requests.order_by("due_date", "id")

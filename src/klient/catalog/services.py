@@ -20,9 +20,12 @@ from klient.catalog.models import (
     Category,
     CustomerPrice,
     ExchangeRate,
+    LogisticsRequest,
+    LogisticsRequestStatus,
     Price,
     PriceList,
     Product,
+    RestockNotice,
     Stock,
     Unit,
     Warehouse,
@@ -30,7 +33,7 @@ from klient.catalog.models import (
 )
 from klient.core.audit import AuditAction, audit_log, diff, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
-from klient.core.models import User
+from klient.core.models import Role, User
 from klient.core.search import fold
 
 DEFAULT_WAREHOUSE = "main"
@@ -290,6 +293,8 @@ def stock_set(
             f"restock {warehouse.code}": _change(before[1], restock_date),
         },
     )
+    if quantity > (before[0] or 0) and quantity > 0:
+        restock_notices_release(product=product)
     return row
 
 
@@ -521,3 +526,206 @@ def customer_price_delete(*, term: CustomerPrice, actor: User) -> None:
         changes=diff(snapshot(term, CustomerPrice.AUDITED_FIELDS), {}),
     )
     term.delete()
+
+
+# --- logistics requests and restock notices ------------------------------------------------------------
+
+LOGISTICS_DUE_DAYS = 2
+
+
+def _logistics_assignee() -> User | None:
+    """The active logistics user with the fewest open requests (then by name)."""
+    from django.db.models import Count, Q
+
+    return (
+        User.objects.filter(role=Role.LOGISTICS, is_active=True)
+        .annotate(
+            open_requests=Count(
+                "logistics_assignments",
+                filter=Q(
+                    logistics_assignments__status__in=[
+                        LogisticsRequestStatus.OPEN,
+                        LogisticsRequestStatus.IN_PROGRESS,
+                    ]
+                ),
+            )
+        )
+        .order_by("open_requests", "username")
+        .first()
+    )
+
+
+@transaction.atomic
+def logistics_request_create(
+    *,
+    actor: User,
+    product: Product,
+    quantity: Any,
+    company: Any = None,
+    due_date: datetime.date | None = None,
+    note: str = "",
+    source: str = "",
+) -> LogisticsRequest:
+    """Ask logistics for a product (for a company the actor sees): given to the logistics user with the
+    fewest open requests, who is emailed; it shows on the company's timeline."""
+    from klient.customers.selectors import company_require_visible
+    from klient.mail.services import mail_to_user
+
+    _require(actor, "catalog.add_logisticsrequest", _("You may not ask logistics."))
+    if company is not None:
+        company_require_visible(user=actor, company=company)
+    if product.is_service:
+        raise ValidationError({"product": _("A service has no stock.")})
+    amount = decimal_value(quantity, "quantity", places=3, digits=14)
+    if amount <= 0:
+        raise ValidationError({"quantity": _("The quantity is more than 0.")})
+    today = timezone.localdate()
+    due = due_date or today + datetime.timedelta(days=LOGISTICS_DUE_DAYS)
+    if due < today:
+        raise ValidationError({"due_date": _("The due date has passed.")})
+    request = LogisticsRequest.objects.create(
+        product=product,
+        quantity=amount,
+        company=company,
+        source=str(source or "").strip()[:100],
+        due_date=due,
+        note=str(note or "").strip(),
+        requested_by=actor,
+        assignee=_logistics_assignee(),
+    )
+    audit_log(
+        instance=request,
+        action=AuditAction.CREATE,
+        actor=actor,
+        changes=diff({}, snapshot(request, LogisticsRequest.AUDITED_FIELDS)),
+        company_id=company.pk if company is not None else None,
+    )
+    assignee = request.assignee
+    if assignee is not None and assignee.email:
+        from django.conf import settings as django_settings
+        from django.urls import reverse
+        from django.utils import translation
+
+        with translation.override(assignee.language or django_settings.LANGUAGE_CODE):
+            mail_to_user(
+                user=assignee,
+                subject=_("Logistics request: %(sku)s × %(quantity)s")
+                % {"sku": product.sku, "quantity": amount},
+                body=_("%(person)s asks for %(quantity)s × %(sku)s %(name)s by %(due)s.")
+                % {
+                    "person": actor.get_full_name() or actor.username,
+                    "quantity": amount,
+                    "sku": product.sku,
+                    "name": product.name,
+                    "due": due.isoformat(),
+                }
+                + ("\n\n" + request.note if request.note else "")
+                + "\n\n"
+                + django_settings.BASE_URL
+                + reverse("catalog:logistics_request_list"),
+                key=f"logistics-request:{request.pk}",
+            )
+    return request
+
+
+@transaction.atomic
+def logistics_request_update(
+    *, request: LogisticsRequest, actor: User, version: int, **data: Any
+) -> LogisticsRequest:
+    """Logistics answer a request: its status, their answer, the due date or who has it."""
+    _require(actor, "catalog.change_logisticsrequest", _("You may not change logistics requests."))
+    current = LogisticsRequest.objects.select_for_update().get(pk=request.pk)
+    if current.version != version:
+        raise VersionConflict(current.version)
+    unknown = set(data) - {"status", "answer", "due_date", "assignee"}
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
+    before = snapshot(current, LogisticsRequest.AUDITED_FIELDS)
+    for name, value in data.items():
+        setattr(current, name, value)
+    if current.status not in LogisticsRequestStatus.values:
+        raise ValidationError({"status": _("“%(value)s” is not a status.") % {"value": current.status}})
+    current.answer = str(current.answer or "").strip()
+    if current.assignee is not None and current.assignee.role != Role.LOGISTICS:
+        raise ValidationError({"assignee": _("Give the request to someone in logistics.")})
+    changes = diff(before, snapshot(current, LogisticsRequest.AUDITED_FIELDS))
+    if not changes:
+        return current
+    closed = current.status in {LogisticsRequestStatus.DONE, LogisticsRequestStatus.CANCELLED}
+    current.resolved_at = (current.resolved_at or timezone.now()) if closed else None
+    current.version = version + 1
+    current.updated_at = timezone.now()
+    current.save()
+    audit_log(
+        instance=current,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        changes=changes,
+        company_id=current.company_id,
+    )
+    return current
+
+
+@transaction.atomic
+def restock_notice_create(*, actor: User, product: Product, contact: Any) -> RestockNotice:
+    """ "Tell the customer when it arrives": the contact is emailed in their language once the warehouses
+    have the product again. Asking twice keeps one notice."""
+    from klient.catalog.selectors import availability
+    from klient.customers.selectors import company_require_visible
+
+    _require(actor, "catalog.add_restocknotice", _("You may not ask for restock notices."))
+    company_require_visible(user=actor, company=contact.company)
+    if product.is_service:
+        raise ValidationError({"product": _("A service has no stock.")})
+    if not contact.email:
+        raise ValidationError({"contact": _("The contact has no email address.")})
+    if availability(product).available > 0:
+        raise ValidationError({"product": _("%(sku)s is in stock now.") % {"sku": product.sku}})
+    notice = RestockNotice.objects.filter(product=product, contact=contact, sent_at__isnull=True).first()
+    if notice is None:
+        notice = RestockNotice.objects.create(
+            product=product, contact=contact, company=contact.company, requested_by=actor
+        )
+    return notice
+
+
+def restock_notices_release(*, product: Product) -> int:
+    """Email the contacts waiting for the product (it is in stock again), each in their language, once;
+    returns how many were queued. Called by stock_set in its transaction."""
+    from django.utils import translation
+
+    from klient.mail.services import contact_language, mail_to_contact
+
+    sent = 0
+    waiting = RestockNotice.objects.select_for_update().filter(product=product, sent_at__isnull=True)
+    for notice in waiting.select_related("contact__company", "requested_by"):
+        contact = notice.contact
+        language = contact_language(contact=contact, actor=notice.requested_by)
+        with translation.override(language):
+            name = product.name_in(language)
+            subject = _("%(name)s is in stock again") % {"name": name}
+            body = (
+                _("Dear %(person)s,") % {"person": contact.full_name}
+                + "\n\n"
+                + _("%(name)s (%(sku)s), which you asked about, is in stock again and can be delivered.")
+                % {"name": name, "sku": product.sku}
+                + "\n\n"
+                + _("Reply to this message to order it.")
+                + "\n\n"
+                + (notice.requested_by.get_full_name() or notice.requested_by.username)
+                + "\n"
+            )
+        try:
+            mail_to_contact(
+                actor=notice.requested_by,
+                contact=contact,
+                subject=subject,
+                body=body,
+                key=f"restock:{notice.pk}",
+                language=language,
+            )
+        except (ValidationError, NotAllowed):
+            continue  # the contact unsubscribed or lost their address, or the seller left: skip it
+        RestockNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+        sent += 1
+    return sent

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from klient.catalog.forms import CustomerPriceForm, ProductForm, StockForm
-from klient.catalog.models import CustomerPrice, PriceList, Product
+from klient.catalog.models import CustomerPrice, LogisticsRequestStatus, PriceList, Product
 from klient.catalog.selectors import (
     analogs_of,
     availability,
+    logistics_request_list,
     price_list_prices,
     product_list,
     product_prices,
@@ -27,8 +28,11 @@ from klient.catalog.selectors import (
 from klient.catalog.services import (
     customer_price_delete,
     customer_price_set,
+    logistics_request_create,
+    logistics_request_update,
     product_create,
     product_update,
+    restock_notice_create,
     stock_set,
 )
 from klient.core.exceptions import VersionConflict
@@ -276,3 +280,127 @@ def customer_price_delete_view(request: HttpRequest, company_pk: int, product_pk
     customer_price_delete(term=term, actor=_user(request))
     messages.success(request, _("Special price removed."))
     return redirect(reverse("customers:company_detail", args=[company.pk]) + "#special-prices")
+
+
+# --- out of stock: logistics requests and restock notices ----------------------------------------------
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Where to return after a POST: the `next` field when it is a path on this site."""
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@login_required
+@permission_required("catalog.view_logisticsrequest", raise_exception=True)
+def logistics_request_list_view(request: HttpRequest) -> HttpResponse:
+    """Logistics requests, soonest due first: all of them for logistics, one's own for sellers."""
+    user = _user(request)
+    status = request.GET.get("status", "open")
+    status = status if status in LogisticsRequestStatus.values else ""  # "all": any status
+    mine = request.GET.get("mine") == "1"
+    requests = list(logistics_request_list(user=user, status=status, mine=mine)[:200])
+    return render(
+        request,
+        "catalog/logistics_request_list.html",
+        {
+            "requests": requests,
+            "status": status,
+            "statuses": LogisticsRequestStatus.choices,
+            "mine": mine,
+            "can_answer": user.has_perm("catalog.change_logisticsrequest"),
+        },
+    )
+
+
+@login_required
+@permission_required("catalog.add_logisticsrequest", raise_exception=True)
+@require_POST
+def logistics_request_create_view(request: HttpRequest) -> HttpResponse:
+    """ "Ask logistics" (from a quote line or a product page): one action, then back where it came from."""
+    user = _user(request)
+    product_id = request.POST.get("product", "")
+    product = Product.objects.filter(pk=product_id).first() if product_id.isdigit() else None
+    if product is None:
+        raise Http404
+    company = None
+    if request.POST.get("company", "").isdigit():
+        try:
+            company = company_get(user=user, pk=int(request.POST["company"]))
+        except Company.DoesNotExist:
+            raise Http404 from None
+    back = _back(request, reverse("catalog:product_detail", args=[product.pk]))
+    try:
+        logistics_request_create(
+            actor=user,
+            product=product,
+            quantity=request.POST.get("quantity", ""),
+            company=company,
+            note=request.POST.get("note", ""),
+            source=request.POST.get("source", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Logistics were asked for %(sku)s.") % {"sku": product.sku})
+    return redirect(back)
+
+
+@login_required
+@permission_required("catalog.change_logisticsrequest", raise_exception=True)
+@require_POST
+def logistics_request_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Logistics set a request's status and answer from the list."""
+    user = _user(request)
+    current = logistics_request_list(user=user).filter(pk=pk).first()
+    if current is None:
+        raise Http404
+    version = request.POST.get("version", "")
+    try:
+        logistics_request_update(
+            request=current,
+            actor=user,
+            version=int(version) if version.isdigit() else -1,
+            status=request.POST.get("status", current.status),
+            answer=request.POST.get("answer", current.answer),
+        )
+    except VersionConflict:
+        messages.error(request, _("Someone changed this request meanwhile: see it as it is now."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Request saved."))
+    return redirect(_back(request, reverse("catalog:logistics_request_list")))
+
+
+@login_required
+@permission_required("catalog.add_restocknotice", raise_exception=True)
+@require_POST
+def restock_notice_create_view(request: HttpRequest) -> HttpResponse:
+    """ "Tell the customer when it arrives": one action on a quote line."""
+    from klient.customers.models import Contact
+
+    user = _user(request)
+    product_id, contact_id = request.POST.get("product", ""), request.POST.get("contact", "")
+    product = Product.objects.filter(pk=product_id).first() if product_id.isdigit() else None
+    contact = (
+        Contact.objects.visible_to(user).select_related("company").filter(pk=contact_id).first()
+        if contact_id.isdigit()
+        else None
+    )
+    if product is None or contact is None:
+        raise Http404
+    try:
+        restock_notice_create(actor=user, product=product, contact=contact)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(person)s will be emailed when %(sku)s is in stock again.")
+            % {"person": contact.full_name, "sku": product.sku},
+        )
+    return redirect(_back(request, reverse("catalog:product_detail", args=[product.pk])))

@@ -33,6 +33,11 @@ def navigation_for(user: User) -> list[NavItem]:
         items.append(NavItem(_("Deals"), reverse("sales:deal_board"), "deals"))
     if user.has_perm("catalog.view_product"):
         items.append(NavItem(_("Catalogue"), reverse("catalog:product_list"), "catalog"))
+    if user.has_perm("catalog.change_logisticsrequest") and not user.has_perm("sales.view_deal"):
+        items.append(NavItem(_("Logistics requests"), reverse("catalog:logistics_request_list"), "logistics"))
+    # The sales side reaches orders from the deals board; logistics, who have no board, from the menu.
+    if user.has_perm("orders.view_order") and not user.has_perm("sales.view_deal"):
+        items.append(NavItem(_("Orders"), reverse("orders:order_list"), "orders"))
     if user.has_perm("competitors.view_competitor"):
         items.append(NavItem(_("Competitors"), reverse("competitors:competitor_list"), "competitors"))
     if user.has_perm("calllists.view_calllist"):

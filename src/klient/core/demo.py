@@ -86,6 +86,8 @@ def demo_load() -> dict[str, int]:
     from klient.reports.demo import demo_reports_load
     from klient.sales.competitors.demo import demo_competitors_load
     from klient.sales.demo import demo_deals_load
+    from klient.sales.orders.demo import demo_orders_load
+    from klient.sales.quotes.demo import demo_quotes_load
 
     created = {
         "teams": 0,
@@ -142,4 +144,6 @@ def demo_load() -> dict[str, int]:
     created["products"] = demo_catalog_load(users["anna.kowalska"])
     created["competitors"] = demo_competitors_load(users["anna.kowalska"])
     created["deals"] = demo_deals_load(owners)
+    created["quotes"] = demo_quotes_load(owners)
+    created["orders"] = demo_orders_load()
     return created

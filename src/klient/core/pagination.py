@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import Field, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404, HttpRequest
 
 from klient.core.search import first_rows
 from klient.core.visibility import company_visibility_branches
@@ -81,6 +82,22 @@ def keyset_paginate(queryset: QuerySet[M], *, ordering: list[str], cursor: str |
         last = rows[-1]
         next_cursor = encode_cursor([_cursor_value(getattr(last, name)) for name in fields])
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def request_page(
+    request: HttpRequest, queryset: QuerySet[M], *, ordering: list[str], limit: int
+) -> tuple[Page[M], str]:
+    """A list page's rows after the request's `cursor`, and the query string of the next page (the
+    request's filters with the next cursor; empty on the last page). A forged cursor is a 404."""
+    try:
+        page = keyset_paginate(queryset, ordering=ordering, cursor=request.GET.get("cursor"), limit=limit)
+    except InvalidCursor:
+        raise Http404 from None
+    if not page.next_cursor:
+        return page, ""
+    query = request.GET.copy()
+    query["cursor"] = page.next_cursor
+    return page, query.urlencode()
 
 
 def _by_visibility_branches(queryset: QuerySet[M], count: int) -> QuerySet[M]:

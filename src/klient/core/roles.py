@@ -117,6 +117,27 @@ COMPETITORS_EDIT = ["competitors.add_competitor", "competitors.change_competitor
 # pipelines; finance and read-only users read deals and the forecast.
 DEALS_READ = ["sales.view_deal", "sales.view_pipeline", "sales.view_stage", "sales.view_dealmember"]
 DEALS_WORK = [*DEALS_READ, "sales.add_deal", "sales.change_deal"]
+# Out of stock: sellers ask logistics and ask to tell a customer when a product arrives; logistics
+# (and sales managers) answer the requests.
+LOGISTICS_ASK = [
+    "catalog.view_logisticsrequest",
+    "catalog.add_logisticsrequest",
+    "catalog.view_restocknotice",
+    "catalog.add_restocknotice",
+]
+LOGISTICS_WORK = [
+    "catalog.view_logisticsrequest",
+    "catalog.change_logisticsrequest",
+    "catalog.view_restocknotice",
+]
+QUOTES_READ = ["quotes.view_quote", "quotes.view_quoteline"]
+QUOTES_WORK = [*QUOTES_READ, "quotes.add_quote", "quotes.change_quote"]
+QUOTES_APPROVE = ["quotes.approve_quote"]
+# Orders: the sales side makes orders of accepted quotes and updates them; logistics updates statuses and
+# promised dates; finance and read-only users read them.
+ORDERS_READ = ["orders.view_order", "orders.view_orderline", "orders.view_orderdelaynotice"]
+ORDERS_UPDATE = [*ORDERS_READ, "orders.change_order"]
+ORDERS_WORK = [*ORDERS_UPDATE, "orders.add_order"]
 PIPELINES_EDIT = ["sales.add_pipeline", "sales.change_pipeline", "sales.add_stage", "sales.change_stage"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
@@ -126,6 +147,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SALES_MANAGER: [
         *CATALOG_READ,
         *DEALS_WORK,
+        *QUOTES_WORK,
+        *ORDERS_WORK,
+        *QUOTES_APPROVE,
+        *LOGISTICS_ASK,
+        *LOGISTICS_WORK,
         *PIPELINES_EDIT,
         *COMPETITORS_WATCH,
         *COMPETITORS_EDIT,
@@ -149,6 +175,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ACCOUNT_MANAGER: [
         *CATALOG_READ,
         *DEALS_WORK,
+        *QUOTES_WORK,
+        *ORDERS_WORK,
+        *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         "competitors.add_competitor",
         *CUSTOMER_PRICES_EDIT,
@@ -165,6 +194,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.TELESALES: [
         *CATALOG_READ,
         *DEALS_WORK,
+        *QUOTES_WORK,
+        *ORDERS_WORK,
+        *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
@@ -178,6 +210,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SALES_CONSULTANT: [
         *CATALOG_READ,
         *DEALS_WORK,
+        *QUOTES_WORK,
+        *ORDERS_WORK,
+        *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
@@ -190,6 +225,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.PRESALES: [
         *CATALOG_READ,
         *DEALS_WORK,
+        *QUOTES_WORK,
+        *ORDERS_WORK,
+        *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
         *REPORTS_VIEW,
@@ -212,6 +250,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.FINANCE: [
         *CATALOG_READ,
         *DEALS_READ,
+        *QUOTES_READ,
+        *ORDERS_READ,
         *CUSTOMER_PRICES_READ,
         *RATES_EDIT,
         *COMPANY_READ,
@@ -219,8 +259,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *COMMERCIAL,
         *AUDIT,
     ],
-    Role.LOGISTICS: [*CATALOG_READ, *STOCK_EDIT, *COMPANY_READ, *ACTIVITY_READ],
-    Role.READ_ONLY: [*CATALOG_READ, *DEALS_READ, *COMPANY_READ, *ACTIVITY_READ],
+    Role.LOGISTICS: [
+        *CATALOG_READ,
+        *LOGISTICS_WORK,
+        *STOCK_EDIT,
+        *ORDERS_UPDATE,
+        *COMPANY_READ,
+        *ACTIVITY_READ,
+    ],
+    Role.READ_ONLY: [*CATALOG_READ, *DEALS_READ, *QUOTES_READ, *ORDERS_READ, *COMPANY_READ, *ACTIVITY_READ],
     Role.PORTAL: [],
 }
 

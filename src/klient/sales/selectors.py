@@ -79,39 +79,67 @@ def deal_board(
     *, user: User, pipeline: Pipeline, owner_id: int | None = None, cards: int = BOARD_CARDS
 ) -> list[BoardColumn]:
     """The pipeline's stages with their deals: open stages hold open deals, the won and lost stages those
-    closed in the last 30 days. One query for the figures and one per stage for the cards."""
+    closed in the last 30 days. Two queries for the figures and one per stage for the cards."""
     stages = list(pipeline.stages.all())
     columns = {stage.pk: BoardColumn(stage) for stage in stages}
     deals = Deal.objects.visible_to(user).filter(pipeline=pipeline)
     if owner_id is not None:
         deals = deals.filter(owner_id=owner_id)
     since = timezone.now() - datetime.timedelta(days=30)
-    shown = deals.filter(Q(status=StageKind.OPEN) | Q(closed_at__gte=since))
+    open_deals = deals.filter(status=StageKind.OPEN)
+    closed_deals = deals.filter(status__in=[StageKind.WON, StageKind.LOST], closed_at__gte=since)
     weighted = ExpressionWrapper(
         F("amount_base") * F("probability") / 100, output_field=DecimalField(max_digits=24, decimal_places=4)
     )
-    figures = (
-        shown.order_by()
-        .values("stage_id")
-        .annotate(
-            count=Count("id"),
-            total=Coalesce(Sum("amount_base"), ZERO, output_field=DecimalField()),
-            weighted=Coalesce(Sum(weighted), ZERO, output_field=DecimalField()),
-        )
-    )
-    for row in figures:
-        column = columns.get(row["stage_id"])
-        if column is not None:
-            column.count = row["count"]
-            column.total = Decimal(row["total"]).quantize(Decimal("0.01"))
-            column.weighted = Decimal(row["weighted"]).quantize(Decimal("0.01"))
-    for stage in stages:
-        if columns[stage.pk].count:
-            order = ["expected_close_date", "id"] if stage.kind == StageKind.OPEN else ["-closed_at", "-id"]
-            columns[stage.pk].deals = list(
-                shown.filter(stage=stage).select_related("company", "owner").order_by(*order)[:cards]
+    for shown in (open_deals, closed_deals):
+        figures = (
+            shown.order_by()
+            .values("stage_id")
+            .annotate(
+                count=Count("id"),
+                total=Coalesce(Sum("amount_base"), ZERO, output_field=DecimalField()),
+                weighted=Coalesce(Sum(weighted), ZERO, output_field=DecimalField()),
             )
+        )
+        for row in figures:
+            column = columns.get(row["stage_id"])
+            if column is not None:
+                column.count += row["count"]
+                column.total += Decimal(row["total"]).quantize(Decimal("0.01"))
+                column.weighted += Decimal(row["weighted"]).quantize(Decimal("0.01"))
+    ordered = Deal.objects.visible_to(user, in_index_order=True).filter(pipeline=pipeline)
+    if owner_id is not None:
+        ordered = ordered.filter(owner_id=owner_id)
+    for stage in stages:
+        if not columns[stage.pk].count:
+            continue
+        if stage.kind == StageKind.OPEN:
+            chosen = ordered.filter(stage=stage, status=StageKind.OPEN).order_by("expected_close_date", "id")
+        else:
+            chosen = ordered.filter(stage=stage, status=stage.kind, closed_at__gte=since).order_by(
+                "-closed_at", "-id"
+            )
+        columns[stage.pk].deals = list(chosen.select_related("company", "owner").only(*CARD_FIELDS)[:cards])
     return [columns[stage.pk] for stage in stages]
+
+
+# What a board card shows.
+CARD_FIELDS = (
+    "id",
+    "version",
+    "title",
+    "company_id",
+    "company__name",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "next_step",
+    "owner_id",
+    "owner__username",
+    "closed_at",
+    "stage_id",
+    "status",
+)
 
 
 @dataclass

@@ -22,12 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from klient.core.audit import history_for
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import User
-from klient.core.pagination import InvalidCursor, keyset_paginate
+from klient.core.pagination import request_page
 from klient.customers.models import Company
 from klient.customers.selectors import company_get
 from klient.sales.competitors.models import Competitor
 from klient.sales.forms import DealForm, DealMoveForm
 from klient.sales.models import Deal, Pipeline, StageKind
+from klient.sales.quotes.views import deal_quotes
 from klient.sales.selectors import (
     competitor_win_loss,
     deal_board,
@@ -115,16 +116,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     mine = request.GET.get("owner") == "me"
     deals = deal_list(user=user, status=status or None, owner_id=user.pk if mine else None, q=q)
-    try:
-        page = keyset_paginate(
-            deals, ordering=["-created_at", "-id"], cursor=request.GET.get("cursor"), limit=PAGE_SIZE
-        )
-    except InvalidCursor:
-        raise Http404 from None
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    if page.next_cursor:
-        query["cursor"] = page.next_cursor
+    page, next_query = request_page(request, deals, ordering=["-created_at", "-id"], limit=PAGE_SIZE)
     return render(
         request,
         "sales/deal_list.html",
@@ -134,7 +126,7 @@ def deal_list_view(request: HttpRequest) -> HttpResponse:
             "statuses": StageKind.choices,
             "q": q,
             "mine": mine,
-            "next_query": query.urlencode() if page.next_cursor else "",
+            "next_query": next_query,
             "can_add": user.has_perm("sales.add_deal"),
         },
     )
@@ -169,6 +161,7 @@ def _detail(
             "history": history,
             "field_labels": _field_labels(),
             "can_change": user.has_perm("sales.change_deal"),
+            "quotes": deal_quotes(user, deal),
         },
         status=status,
     )

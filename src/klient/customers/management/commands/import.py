@@ -1,4 +1,4 @@
-"""`klient import companies|contacts|stock FILE [--dry-run] [--key FIELD] [--map "Column=field" ...] [--atomic]
+"""`klient import companies|contacts|stock|orders FILE [--dry-run] [--key FIELD] [--map "Column=field" ...] [--atomic]
 [--user USERNAME] [--rejected FILE]` prints one JSON object: the import's summary.
 
 Exit status: 0 when every row was accepted, 1 when some were rejected (errors or duplicates), 2 when the
@@ -23,14 +23,15 @@ from klient.customers.readers import UnreadableFile
 class Command(BaseCommand):
     help = (
         "Import companies or contacts from a CSV, XLSX or vCard file, or stock (sku, warehouse, available, "
-        "restock_date) from a CSV or XLSX file; prints a JSON summary."
+        "restock_date) or order updates (number or external_id, status, promised_date, delay_reason, "
+        "is_delayed) from a CSV or XLSX file; prints a JSON summary."
     )
     # The system checks load every URL and API schema (0.4 s) and check nothing an import uses; `klient
     # run` and `klient check` run them.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", choices=["companies", "contacts", "stock"])
+        parser.add_argument("kind", choices=["companies", "contacts", "stock", "orders"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Check every row and store nothing.")
         parser.add_argument(
@@ -55,6 +56,9 @@ class Command(BaseCommand):
         actor = self._actor(options["user"])
         if options["kind"] == "stock":
             self._stock(actor, options)
+            return
+        if options["kind"] == "orders":
+            self._orders(actor, options)
             return
         columns = None
         if options["map"]:
@@ -129,6 +133,34 @@ class Command(BaseCommand):
             result = stock_rows_apply(
                 actor=actor, rows=rows, dry_run=options["dry_run"], atomic=options["atomic"]
             )
+        except NotAllowed as refused:
+            self._fail(str(refused))
+        self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+        if result.errors:
+            sys.exit(1)
+
+    def _orders(self, actor: User, options: dict[str, Any]) -> None:
+        from django.core.exceptions import ValidationError
+
+        from klient.customers.readers import open_table
+        from klient.sales.orders.importing import order_columns, orders_import_rows
+
+        try:
+            table = open_table(options["file"])
+        except UnreadableFile as unreadable:
+            self._fail(unreadable.message)
+        try:
+            columns = order_columns(table.headers)
+        except ValidationError as missing:
+            self._fail(
+                " ".join(message for messages in missing.message_dict.values() for message in messages)
+            )
+        rows = [
+            (number, {name: cells[index] if index < len(cells) else "" for index, name in columns.items()})
+            for number, cells in table.rows
+        ]
+        try:
+            result = orders_import_rows(actor=actor, rows=rows, dry_run=options["dry_run"])
         except NotAllowed as refused:
             self._fail(str(refused))
         self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

@@ -1,0 +1,13 @@
+"""Quotes in the admin, to read: they change in the app and the API, where audit and versions apply."""
+
+from django.contrib import admin
+
+from klient.core.admin import ReadOnlyAdmin
+from klient.sales.quotes.models import Quote
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ("number", "revision", "company", "status", "currency", "total", "valid_until", "owner")
+    list_filter = ("status",)
+    search_fields = ("number", "company__name")
