@@ -95,6 +95,7 @@ class QuoteLineAnalogOut(Schema):
     available: str
     restock_date: datetime.date | None
     note: str
+    unit_price: str | None = Field(description="The client's price in the quote's currency, before discount")
 
 
 class QuoteLineAvailabilityOut(Schema):
@@ -192,6 +193,7 @@ def _availability(stock: LineStock) -> dict[str, Any]:
                 "available": decimal_text(found.available),
                 "restock_date": found.restock_date,
                 "note": note,
+                "unit_price": decimal_text(stock.analog_prices.get(product.pk)),
             }
             for product, found, note in stock.analogs
         ],
@@ -219,7 +221,7 @@ def _line_out(line: QuoteLine, currency: str, stock: LineStock) -> dict[str, Any
 
 def quote_out(quote: Quote) -> dict[str, Any]:
     lines = list(quote.lines.all())
-    stock = lines_stock(lines)
+    stock = lines_stock(lines, quote)
     return {
         "id": quote.pk,
         "number": quote.number,

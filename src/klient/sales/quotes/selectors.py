@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 
 from klient.catalog.models import Product
-from klient.catalog.selectors import Availability, availability, with_details
+from klient.catalog.selectors import Availability, availability, client_prices, rate_on, with_details
 from klient.core.models import User
 from klient.core.search import fold
 from klient.sales.quotes.models import Quote, QuoteLine
@@ -59,10 +61,13 @@ class LineStock:
     is_service: bool
     is_short: bool
     analogs: list[tuple[Product, Availability, str]] = field(default_factory=list)
+    # The client's unit price of each analogue in the quote's currency (before its discount), by id.
+    analog_prices: dict[int, Decimal] = field(default_factory=dict)
 
 
-def lines_stock(lines: list[QuoteLine]) -> dict[int, LineStock]:
-    """{line id: LineStock} for the lines, in three queries whatever their number."""
+def lines_stock(lines: list[QuoteLine], quote: Quote | None = None) -> dict[int, LineStock]:
+    """{line id: LineStock} for the lines, in a constant number of queries whatever their number; with the
+    quote, the analogues of a short line come with the client's price in the quote's currency."""
     products = with_details(Product.objects.filter(pk__in={line.product_id for line in lines})).in_bulk()
     analog_ids = {link.analog_id for product in products.values() for link in product.analog_links.all()}
     analogs = (
@@ -82,4 +87,29 @@ def lines_stock(lines: list[QuoteLine]) -> dict[int, LineStock]:
                 if analog is not None:
                     entry.analogs.append((analog, availability(analog), link.note))
         result[line.pk] = entry
+    offered = {analog.pk: analog for entry in result.values() for analog, _stock, _note in entry.analogs}
+    if quote is not None and offered:
+        prices = client_prices(company=quote.company, products=offered.values(), on=quote.issued_on)
+        converted: dict[int, Decimal] = {}
+        for product_id, price in prices.items():
+            try:
+                converted[product_id] = _convert(
+                    price.amount, price.currency, quote.currency, quote.issued_on
+                )
+            except ValidationError:
+                continue  # no rate for the price's currency: the analogue is offered without a price
+        for entry in result.values():
+            entry.analog_prices = {
+                analog.pk: converted[analog.pk]
+                for analog, _stock, _note in entry.analogs
+                if analog.pk in converted
+            }
     return result
+
+
+def _convert(amount: Decimal, source: str, target: str, on: datetime.date) -> Decimal:
+    if source == target:
+        return amount
+    return (amount * rate_on(source, on) / rate_on(target, on)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )

@@ -126,7 +126,7 @@ def quote_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     quote = _quote(request, pk)
     lines = list(quote.lines.all())
-    stock = lines_stock(lines)
+    stock = lines_stock(lines, quote)
     units = dict(Unit.choices)
     newer = Quote.objects.filter(previous=quote).only("id", "number", "revision").first()
     history = list(history_for(Quote, quote.pk).order_by("-at", "-id")[:HISTORY_SIZE])
