@@ -25,7 +25,7 @@ def test_a_rep_opens_a_deal_and_moves_it_across_the_board(page, sign_in, alice):
     form.locator("input[name=amount]").fill("1200")
     form.locator("input[name=next_step]").fill("Send the proposal")
     form.locator("button[type=submit]").click()
-    expect(page.locator('[data-field="stage"]')).to_have_text("Qualification")
+    expect(page.locator('hgroup [data-field="stage"]')).to_have_text("Qualification")
     deal = Deal.objects.get()
 
     page.click('[data-nav="deals"]')

@@ -56,7 +56,7 @@ def test_a_rep_sends_a_quote_and_the_customer_accepts_it(
     short = page.locator('tr[data-line="1"]')
     expect(short.locator('[data-stock="short"]')).to_have_text("Short: 0 available")
     expect(short.locator(f'[data-analog="{rack.pk}"]')).to_contain_text(
-        "RACK-1 Pallet rack · 8 in stock · Holds more"
+        "RACK-1 Pallet rack · 8 in stock · €99.00 · Holds more"
     )
     expect(page.locator('tr[data-line="2"] [data-stock="ok"]')).to_have_text("In stock: 50")
 

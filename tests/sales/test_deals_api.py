@@ -220,3 +220,20 @@ def test_reps_work_deals_and_only_managers_add_pipelines(api, alice, mike, rita,
         "Tenders",
     ]
     assert _open(api(rita), acme).status_code == 403
+
+
+def test_without_any_pipeline_the_starting_one_is_made_again(api, alice, acme):
+    Pipeline.objects.all().delete()
+    response = _open(api(alice), acme)
+    assert response.status_code == 201
+    pipeline = Pipeline.objects.get()
+    assert (pipeline.name, pipeline.is_default, pipeline.names["pl"]) == ("Sales", True, "Sprzedaż")
+    assert [(stage.name, stage.probability, stage.kind) for stage in pipeline.stages.all()] == [
+        ("Qualification", 10, "open"),
+        ("Needs analysis", 25, "open"),
+        ("Proposal", 50, "open"),
+        ("Negotiation", 75, "open"),
+        ("Won", 100, "won"),
+        ("Lost", 0, "lost"),
+    ]
+    assert response.json()["stage_name"] == "Qualification"

@@ -44,14 +44,98 @@ DEAL_FIELDS = {
 }
 
 
+# The pipeline an installation starts with (also made by a migration): its stages with their
+# probabilities and kinds, and the names in the other languages.
+DEFAULT_PIPELINE: tuple[str, dict[str, str], list[tuple[str, int, str, dict[str, str]]]] = (
+    "Sales",
+    {"pl": "Sprzedaż", "bs": "Prodaja", "hy": "Վաճառք", "zh-hans": "销售", "ru": "Продажи"},
+    [
+        (
+            "Qualification",
+            10,
+            StageKind.OPEN,
+            {
+                "pl": "Kwalifikacja",
+                "bs": "Kvalifikacija",
+                "hy": "Որակավորում",
+                "zh-hans": "资格审查",
+                "ru": "Квалификация",
+            },
+        ),
+        (
+            "Needs analysis",
+            25,
+            StageKind.OPEN,
+            {
+                "pl": "Analiza potrzeb",
+                "bs": "Analiza potreba",
+                "hy": "Կարիքների վերլուծություն",
+                "zh-hans": "需求分析",
+                "ru": "Анализ потребностей",
+            },
+        ),
+        (
+            "Proposal",
+            50,
+            StageKind.OPEN,
+            {
+                "pl": "Oferta",
+                "bs": "Ponuda",
+                "hy": "Առաջարկ",
+                "zh-hans": "报价",
+                "ru": "Коммерческое предложение",
+            },
+        ),
+        (
+            "Negotiation",
+            75,
+            StageKind.OPEN,
+            {
+                "pl": "Negocjacje",
+                "bs": "Pregovori",
+                "hy": "Բանակցություններ",
+                "zh-hans": "谈判",
+                "ru": "Переговоры",
+            },
+        ),
+        (
+            "Won",
+            100,
+            StageKind.WON,
+            {"pl": "Wygrana", "bs": "Dobijeno", "hy": "Շահված", "zh-hans": "赢单", "ru": "Выиграна"},
+        ),
+        (
+            "Lost",
+            0,
+            StageKind.LOST,
+            {"pl": "Przegrana", "bs": "Izgubljeno", "hy": "Կորցված", "zh-hans": "丢单", "ru": "Проиграна"},
+        ),
+    ],
+)
+
+
+@transaction.atomic
 def default_pipeline() -> Pipeline:
-    """The pipeline new deals go to unless told otherwise."""
+    """The pipeline new deals go to unless told otherwise; the starting one is made again when there is
+    no pipeline at all, so deals always have somewhere to go."""
     pipeline = (
         Pipeline.objects.filter(is_default=True).first()
         or Pipeline.objects.order_by("position", "id").first()
     )
     if pipeline is None:
-        raise ValidationError({"pipeline": _("No pipeline is set up.")})
+        name, names, stages = DEFAULT_PIPELINE
+        pipeline = Pipeline.objects.create(name=name, names=names, is_default=True)
+        Stage.objects.bulk_create(
+            Stage(
+                pipeline=pipeline,
+                name=stage,
+                names=translations,
+                position=position,
+                probability=probability,
+                kind=kind,
+            )
+            for position, (stage, probability, kind, translations) in enumerate(stages)
+        )
     return pipeline
 
 
