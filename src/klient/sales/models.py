@@ -102,7 +102,9 @@ class DealQuerySet(models.QuerySet["Deal"]):
         branches = company_visibility_branches(user)
         if branches:
             parts = [Company.objects.filter(branch).order_by().values("pk") for branch in branches]
-            companies: models.QuerySet[Any] = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+            companies: models.QuerySet[Any] = (
+                parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            )
         else:
             companies = Company.objects.visible_to(user).order_by().values("pk")
         if in_index_order:
