@@ -2,7 +2,6 @@
 Chinese), the exact totals and the number; and how fast a long quote prints."""
 
 import datetime
-import shutil
 import subprocess
 import time
 from decimal import Decimal
@@ -17,7 +16,6 @@ from klient.sales.quotes.services import LineInput, quote_create
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils"),
 ]
 
 NOON = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)

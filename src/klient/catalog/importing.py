@@ -37,7 +37,11 @@ COLUMN_NAMES = {
 
 
 @dataclass
-class StockImportResult:
+class RowsImportResult:
+    """What a feed of rows did (stock, orders): rows read, updated, unchanged, and errors by row and
+    field; `kind` names the feed in the summary."""
+
+    kind = ""
     rows: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -50,7 +54,7 @@ class StockImportResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "kind": "stock",
+            "kind": self.kind,
             "rows": self.rows,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -58,6 +62,10 @@ class StockImportResult:
             "dry_run": self.dry_run,
             "errors": [{**error, "message": str(error["message"])} for error in self.errors],
         }
+
+
+class StockImportResult(RowsImportResult):
+    kind = "stock"
 
 
 def stock_columns(headers: list[str]) -> dict[int, str]:

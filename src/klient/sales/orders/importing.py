@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from klient.catalog.importing import RowsImportResult
 from klient.core.exceptions import NotAllowed
 from klient.core.models import User
 from klient.sales.orders.models import Order, OrderStatus
@@ -37,28 +37,8 @@ TRUE = {"1", "true", "yes", "y"}
 FALSE = {"0", "false", "no", "n", ""}
 
 
-@dataclass
-class OrderImportResult:
-    rows: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def rejected(self) -> int:
-        return len({error["row"] for error in self.errors})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "orders",
-            "rows": self.rows,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "dry_run": self.dry_run,
-            "errors": [{**error, "message": str(error["message"])} for error in self.errors],
-        }
+class OrderImportResult(RowsImportResult):
+    kind = "orders"
 
 
 def order_columns(headers: list[str]) -> dict[int, str]:
