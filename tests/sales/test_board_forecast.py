@@ -90,6 +90,22 @@ def test_a_rep_sees_the_board_of_their_own_companies(api, alice, carol, deals):
     assert mine["Qualification"]["count"] == 2
 
 
+@pytest.mark.parametrize("walk_rows", [0, 1_000_000], ids=["visible-set", "index-walk"])
+def test_the_cards_are_the_same_read_from_the_visible_set_or_by_walking_the_index(
+    api, monkeypatch, alice, deals, walk_rows
+):
+    # The board walks a stage's index when the user sees enough of its deals, else reads the visible
+    # ones: both give the same cards in the same order, and count only what the user sees.
+    monkeypatch.setattr("klient.sales.selectors.WALK_ROWS", walk_rows)
+    with time_machine.travel(NOW, tick=False):
+        columns = _columns(api(alice).get("/deals/board").json())
+    assert [card["title"] for card in columns["Qualification"]["deals"]] == ["Soon", "Late"]
+    assert [card["title"] for card in columns["Proposal"]["deals"]] == ["Złoty"]
+    assert [card["title"] for card in columns["Won"]["deals"]] == ["Won one"]
+    assert columns["Lost"]["deals"] == []  # lost 45 days ago: off the board
+    assert sum(column["count"] for column in columns.values()) == 4
+
+
 def test_the_forecast_weighs_open_deals_by_close_month_and_adds_won_ones(api, mike, deals):
     with time_machine.travel(NOW, tick=False):
         everyone = api(mike).get("/deals/forecast", start="2026-03", months=3).json()

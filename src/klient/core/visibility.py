@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from klient.core.models import Delegation, RoleSetting, Team, User, Visibility
@@ -90,6 +90,17 @@ def company_visibility_q(
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     assert isinstance(user, User)
+    # Kept on the user object like the scope and the teams: a request builds it once (the conditions
+    # hold subqueries, not ids, so what they select is read when each query runs).
+    cache = _user_cache(user)
+    key = f"q {prefix} {with_delegations}"
+    if key not in cache:
+        cache[key] = _visibility_q(user, prefix, with_delegations)
+    condition: Q | None = cache[key]
+    return condition
+
+
+def _visibility_q(user: User, prefix: str, with_delegations: bool) -> Q | None:
     principals = [user, *(delegators(user) if with_delegations else [])]
     combined = Q(pk__in=[])
     for principal in principals:
@@ -98,6 +109,29 @@ def company_visibility_q(
             return None
         combined |= condition
     return combined
+
+
+def visible_company_ids(user: User | AnonymousUser) -> QuerySet[Any] | None:
+    """The ids of the companies the user sees, as a subquery (None: every company): the union of the
+    visibility's branches where there are few (each read through an index of its own), else the
+    visibility condition. Built once per user object."""
+    from klient.customers.models import Company
+
+    if company_visibility_q(user) is None:
+        return None
+    if not user.is_authenticated:
+        return Company.objects.none().values("pk")
+    assert isinstance(user, User)
+    cache = _user_cache(user)
+    if "company_ids" not in cache:
+        branches = company_visibility_branches(user)
+        if branches:
+            parts = [Company.objects.filter(branch).order_by().values("pk") for branch in branches]
+            cache["company_ids"] = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        else:
+            cache["company_ids"] = Company.objects.visible_to(user).order_by().values("pk")
+    companies: QuerySet[Any] = cache["company_ids"]
+    return companies
 
 
 # More branches than this and a list reads the visibility condition as one (see company_visibility_branches).

@@ -4,16 +4,25 @@ soonest), and the weighted forecast by month, owner or team. Totals are in the b
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.utils import timezone
 
 from klient.core.models import User
 from klient.core.search import fold
+from klient.core.visibility import company_visibility_q
 from klient.sales.models import Deal, Pipeline, Stage, StageKind
 
 # Deals a board column shows; the column's count and totals cover all of them.
@@ -82,44 +91,72 @@ def deal_board(
     closed in the last 30 days. Two queries for the figures and one per stage for the cards."""
     stages = list(pipeline.stages.all())
     columns = {stage.pk: BoardColumn(stage) for stage in stages}
-    # The company test is kept off the company index: each query then reads its covering index once
-    # and looks the company up in the visible set, rather than seeking once per visible company.
-    deals = Deal.objects.visible_to(user, in_index_order=True).filter(pipeline=pipeline)
+    since = timezone.now() - datetime.timedelta(days=30)
+    deals = Deal.objects.filter(pipeline=pipeline)
     if owner_id is not None:
         deals = deals.filter(owner_id=owner_id)
-    since = timezone.now() - datetime.timedelta(days=30)
+    # Open deals: their covering index is read once and each deal's company looked up in the set of
+    # visible companies. Recently closed deals are few: each one's company is read instead of the set.
     open_deals = deals.filter(status=StageKind.OPEN)
     closed_deals = deals.filter(status__in=[StageKind.WON, StageKind.LOST], closed_at__gte=since)
+    for shown in (
+        open_deals.visible_to(user, in_index_order=True),
+        closed_deals.visible_through_company(user),
+    ):
+        for stage_id, figures in _stage_figures(shown).items():
+            column = columns.get(stage_id)
+            if column is not None:
+                column.count = figures["count"]
+                column.total = figures["total"]
+                column.weighted = figures["weighted"]
+    # How many deals each stage holds, seen or not: how far a walk for the cards may go.
+    in_stage: dict[int, int] = {}
+    if company_visibility_q(user) is not None:
+        for shown in (open_deals, closed_deals):
+            in_stage.update(
+                shown.order_by().values("stage_id").annotate(all=Count("id")).values_list("stage_id", "all")
+            )
+    # The visibility condition is built once (building it costs more than a card query).
+    walked = functools.cache(lambda: deals.visible_through_company(user))
+    read = functools.cache(lambda: deals.visible_to(user))
+    for stage in stages:
+        column = columns[stage.pk]
+        if not column.count:
+            continue
+        # Walk the stage's index in order, testing each deal's company, when the first cards are found
+        # after a few rows; otherwise (the user sees few of the stage's deals) read the visible ones.
+        walk = cards * in_stage.get(stage.pk, column.count) <= WALK_ROWS * column.count
+        stage_deals = (walked() if walk else read()).filter(stage=stage)
+        if stage.kind == StageKind.OPEN:
+            chosen = stage_deals.filter(status=StageKind.OPEN).order_by("expected_close_date", "id")
+        else:
+            chosen = stage_deals.filter(status=stage.kind, closed_at__gte=since).order_by("-closed_at", "-id")
+        column.deals = list(chosen.select_related("company", "owner").only(*CARD_FIELDS)[:cards])
+    return [columns[stage.pk] for stage in stages]
+
+
+# At most about this many index rows are walked to find a stage's cards among the deals the user sees.
+WALK_ROWS = 3000
+
+
+def _stage_figures(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
+    """Per stage: the count, total and weighted total of the deals."""
     weighted = ExpressionWrapper(
         F("amount_base") * F("probability") / 100, output_field=DecimalField(max_digits=24, decimal_places=4)
     )
-    for shown in (open_deals, closed_deals):
-        figures = (
-            shown.order_by()
-            .values("stage_id")
-            .annotate(
-                count=Count("id"),
-                total=Coalesce(Sum("amount_base"), ZERO, output_field=DecimalField()),
-                weighted=Coalesce(Sum(weighted), ZERO, output_field=DecimalField()),
-            )
-        )
-        for row in figures:
-            column = columns.get(row["stage_id"])
-            if column is not None:
-                column.count += row["count"]
-                column.total += Decimal(row["total"]).quantize(Decimal("0.01"))
-                column.weighted += Decimal(row["weighted"]).quantize(Decimal("0.01"))
-    for stage in stages:
-        if not columns[stage.pk].count:
-            continue
-        if stage.kind == StageKind.OPEN:
-            chosen = deals.filter(stage=stage, status=StageKind.OPEN).order_by("expected_close_date", "id")
-        else:
-            chosen = deals.filter(stage=stage, status=stage.kind, closed_at__gte=since).order_by(
-                "-closed_at", "-id"
-            )
-        columns[stage.pk].deals = list(chosen.select_related("company", "owner").only(*CARD_FIELDS)[:cards])
-    return [columns[stage.pk] for stage in stages]
+    rows = (
+        deals.order_by()
+        .values("stage_id")
+        .annotate(count=Count("id"), total=Sum("amount_base"), weighted=Sum(weighted))
+    )
+    return {
+        row["stage_id"]: {
+            "count": row["count"],
+            "total": Decimal(row["total"] or 0).quantize(Decimal("0.01")),
+            "weighted": Decimal(row["weighted"] or 0).quantize(Decimal("0.01")),
+        }
+        for row in rows
+    }
 
 
 # What a board card shows.
@@ -190,12 +227,17 @@ def deal_forecast(
         .values(*keys, "expected_close_date")
         .annotate(amount=Sum(weighted))
     )
-    won_rows = (
-        deals.filter(status=StageKind.WON, closed_at__date__gte=columns[0], closed_at__date__lt=end)
-        .order_by()
-        .values(*keys, "closed_at__date")
-        .annotate(amount=Sum("amount_base"))
+    # Won deals in the months are few: each one's company is read rather than the set of visible ones,
+    # and they are put in their month here (in the current time zone, as the months are).
+    zone = timezone.get_current_timezone()
+    won = Deal.objects.visible_through_company(user).filter(
+        status=StageKind.WON,
+        closed_at__gte=datetime.datetime.combine(columns[0], datetime.time(), zone),
+        closed_at__lt=datetime.datetime.combine(end, datetime.time(), zone),
     )
+    if pipeline_id is not None:
+        won = won.filter(pipeline_id=pipeline_id)
+    won_rows = won.order_by().values_list(group or "status", "closed_at", "amount_base")
     rows: dict[Any, ForecastRow] = {}
 
     def row_for(key: Any) -> ForecastRow:
@@ -207,10 +249,10 @@ def deal_forecast(
         month = record["expected_close_date"].replace(day=1)
         target = row_for(record[group] if group else None)
         target.weighted[month] += Decimal(record["amount"] or 0)
-    for record in won_rows:
-        month = record["closed_at__date"].replace(day=1)
-        target = row_for(record[group] if group else None)
-        target.won[month] += Decimal(record["amount"] or 0)
+    for key, closed_at, amount in won_rows:
+        month = timezone.localtime(closed_at, zone).date().replace(day=1)
+        target = row_for(key if group else None)
+        target.won[month] += Decimal(amount)
     _label_rows(rows, group_by)
     for row in rows.values():
         row.weighted = {month: value.quantize(Decimal("0.01")) for month, value in row.weighted.items()}
