@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import decimal
+import functools
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from django.utils import translation
 
@@ -24,6 +26,12 @@ def babel_locale(language: str | None = None) -> str:
     return _BABEL_LOCALES.get(code, _BABEL_LOCALES.get(code.split("-")[0], "en_GB"))
 
 
+@functools.cache
+def _parsed(locale: str) -> Locale:
+    # Parsing the locale's name costs as much as formatting the number: once per locale.
+    return Locale.parse(locale)
+
+
 def format_money(
     amount: decimal.Decimal | int | str, currency: str, language: str | None = None, *, exact: bool = False
 ) -> str:
@@ -32,11 +40,14 @@ def format_money(
     value = decimal.Decimal(str(amount))
     if exact:
         return format_currency(
-            value.normalize(), currency.upper(), locale=babel_locale(language), decimal_quantization=False
+            value.normalize(),
+            currency.upper(),
+            locale=_parsed(babel_locale(language)),
+            decimal_quantization=False,
         )
-    return format_currency(value, currency.upper(), locale=babel_locale(language))
+    return format_currency(value, currency.upper(), locale=_parsed(babel_locale(language)))
 
 
 def format_number(value: decimal.Decimal | int | float | str, language: str | None = None) -> str:
     """A number with the locale's grouping and decimal separators."""
-    return format_decimal(decimal.Decimal(str(value)), locale=babel_locale(language))
+    return format_decimal(decimal.Decimal(str(value)), locale=_parsed(babel_locale(language)))
