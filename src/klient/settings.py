@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "klient.sales",
     "klient.sales.quotes",
     "klient.sales.orders",
+    "klient.sales.contracts",
     "klient.activities",
     "klient.activities.calllists",
     "klient.activities.greetings",
@@ -275,6 +276,8 @@ DOCUMENT_LOGO = os.environ.get("KLIENT_DOCUMENT_LOGO", str(PACKAGE_DIR / "static
 # a new quote is valid this many days.
 QUOTE_DISCOUNT_LIMIT = os.environ.get("KLIENT_QUOTE_DISCOUNT_LIMIT", "15")
 QUOTE_VALID_DAYS = int(os.environ.get("KLIENT_QUOTE_VALID_DAYS", "30"))
+# Mass proposals send at most this many quotes (each with its PDF and email) a minute.
+MASS_PROPOSAL_PER_MINUTE = int(os.environ.get("KLIENT_MASS_PROPOSAL_PER_MINUTE", "60"))
 # Webhooks: only https:// to public addresses, unless this is on (development and tests only: it also
 # allows http:// and private, loopback and link-local addresses). A CA bundle to trust instead of the
 # system's may be given for receivers with a private CA.
@@ -326,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {
         "task": "klient.webhooks.tasks.webhook_sweep",
         "schedule": crontab(minute="*"),
+    },
+    # Daily: signed contracts become active on their start, active ones expire after their end.
+    "contracts-advance": {
+        "task": "klient.sales.contracts.tasks.contracts_advance_due",
+        "schedule": crontab(minute=20, hour=0),
     },
 }
 

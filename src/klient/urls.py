@@ -22,6 +22,7 @@ urlpatterns = [
     path("deals/", include("klient.sales.urls")),
     path("quotes/", include("klient.sales.quotes.urls")),
     path("orders/", include("klient.sales.orders.urls")),
+    path("contracts/", include("klient.sales.contracts.urls")),
     path("q/", include("klient.sales.quotes.public_urls")),
     path("webhooks/", include("klient.webhooks.urls")),
     path("api/v1/", api.urls),

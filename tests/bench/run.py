@@ -43,6 +43,9 @@ ACTIVITY_ROWS = int(os.environ.get("KLIENT_BENCH_ACTIVITY_ROWS", "0"))
 # Open deals on the board and in the forecast; lines of the quote whose totals and PDF are timed.
 DEALS = int(os.environ.get("KLIENT_BENCH_DEALS", "100000"))
 QUOTE_LINES = 200
+# Companies of the mass proposal whose throughput is measured, and lines of its (short) quote.
+MASS_COMPANIES = int(os.environ.get("KLIENT_BENCH_MASS_COMPANIES", "40"))
+SHORT_QUOTE_LINES = 5
 
 
 def _fresh_postgres_database() -> None:
@@ -406,6 +409,56 @@ def quote_fixture(owner: User) -> tuple[Company, list[Any]]:
     return company, products
 
 
+def mass_proposal_throughput(owner: User, company: Company, products: list[Any]) -> dict[str, Any]:
+    """A short quote's PDF alone (p50/p95), then a mass proposal of it to MASS_COMPANIES of the owner's
+    companies (the bench's price list, a contact with an email each) end to end on this one process:
+    every quote written at its company's prices, its PDF printed, its email delivered to the in-memory
+    mail backend, the jobs run eagerly in line. PDFs a second over the whole run."""
+    from django.core import mail
+    from django.test import override_settings
+
+    from klient.celery import app
+    from klient.sales.quotes.documents import quote_pdf
+    from klient.sales.quotes.models import MassProposal
+    from klient.sales.quotes.services import LineInput, mass_proposal_create, quote_create
+
+    lines = [
+        LineInput(product=product, quantity=decimal.Decimal(index + 1))
+        for index, product in enumerate(products[:SHORT_QUOTE_LINES])
+    ]
+    with transaction.atomic():
+        short = quote_create(actor=owner, company=company, lines=lines)
+    figures: dict[str, Any] = {"quote_pdf_short_ms": measure(lambda: quote_pdf(short))}
+    chosen = list(
+        Company.objects.filter(owner=owner, contacts__email__gt="")
+        .exclude(pk=company.pk)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .distinct()[: MASS_COMPANIES + 1]
+    )
+    Company.objects.filter(pk__in=chosen).update(price_type=company.price_type, document_currency="EUR")
+    warm, chosen = chosen[:1], chosen[1:]
+    app.conf.task_always_eager = True
+    try:
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for companies in (warm, chosen):  # the first, of one company, loads what is loaded once
+                mail.outbox = []
+                started = time.perf_counter()
+                with transaction.atomic():  # the sending job starts when this commits
+                    mass = mass_proposal_create(actor=owner, companies=companies, lines=lines)
+                elapsed = time.perf_counter() - started
+                delivered = len(mail.outbox)
+    finally:
+        app.conf.task_always_eager = False
+    mass = MassProposal.objects.get(pk=mass.pk)
+    if mass.sent_count != len(chosen) or delivered != len(chosen):
+        raise SystemExit(f"mass proposal: {mass.sent_count} sent, {delivered} delivered of {len(chosen)}")
+    figures["mass_proposal_companies"] = len(chosen)
+    figures["mass_proposal_seconds"] = round(elapsed, 2)
+    figures["mass_proposal_pdfs_per_second"] = round(len(chosen) / elapsed, 1)
+    return figures
+
+
 def measure(call: Callable[[], Any]) -> dict[str, Any]:
     call()  # warm
     timings = []
@@ -622,6 +675,7 @@ def main() -> None:
     results["quote_200_lines_totals"] = measure(write_quote)
     results["quote_200_lines_pdf"] = measure(lambda: quote_pdf(quotes[-1]))
     results["api_quote_200_lines_read"] = measure(lambda: ok(am_api.get(f"/api/v1/quotes/{quotes[-1].pk}")))
+    results.update(mass_proposal_throughput(rep, quote_company, quote_products))
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

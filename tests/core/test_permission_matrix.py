@@ -66,11 +66,19 @@ from klient.reports.models import MonthlyReport
 from klient.reports.services import monthly_report_build
 from klient.sales.competitors.models import Competitor, CompetitorSupply
 from klient.sales.competitors.services import competitor_create, supply_create
+from klient.sales.contracts.models import Contract, ContractTemplate, ContractVersion, Disagreement
+from klient.sales.contracts.services import contract_create_from_quote, disagreement_add
 from klient.sales.models import Deal, Pipeline, Stage
 from klient.sales.orders.models import Order, OrderDelayNotice, OrderLine
 from klient.sales.orders.services import order_create_from_quote
-from klient.sales.quotes.models import Quote, QuoteLine
-from klient.sales.quotes.services import LineInput, quote_answer, quote_create, quote_send
+from klient.sales.quotes.models import MassProposal, MassProposalItem, Quote, QuoteLine
+from klient.sales.quotes.services import (
+    LineInput,
+    mass_proposal_create,
+    quote_answer,
+    quote_create,
+    quote_send,
+)
 from klient.sales.services import deal_create
 from klient.webhooks.models import WebhookDelivery, WebhookSubscription
 from klient.webhooks.services import webhook_subscription_create
@@ -352,6 +360,7 @@ UI_VIEWS: dict[str, Spec] = {
                     "sales",
                     "quotes",
                     "orders",
+                    "contracts",
                     "audit",
                 ),
             ),
@@ -1047,6 +1056,31 @@ UI_VIEWS: dict[str, Spec] = {
         everyone(redirect("/quotes/{quote}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
     ),
+    # Mass proposals (tests/quotes/test_mass_proposal.py goes into detail): the form counts the visible
+    # ticked companies; the world's mass proposal is alice's (her team lead sees it too).
+    "quotes:mass_proposal_new": Spec(
+        "get",
+        "/quotes/mass/new/?selected={company}:1",
+        everyone(
+            ok("1 company chosen.", 'name="lines-0-sku"'),
+            wrong_role=FORBIDDEN,
+            other_team=ok("0 companies chosen."),
+        ),
+    ),
+    "quotes:mass_proposal_list": Spec(
+        "get",
+        "/quotes/mass/",
+        everyone(
+            ok('data-mass-proposal="'),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No mass proposals yet.", lacks=('data-mass-proposal="',)),
+        ),
+    ),
+    "quotes:mass_proposal_detail": Spec(
+        "get",
+        "/quotes/mass/{mass_proposal}/",
+        everyone(ok('data-reason="invalid"', ACME), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
     # Orders (tests/orders/ go into detail): the world's order is of alice's second, accepted quote.
     "orders:order_list": Spec(
         "get",
@@ -1079,6 +1113,109 @@ UI_VIEWS: dict[str, Spec] = {
         everyone(redirect("/companies/{company}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
         data={"contact": "{order_contact}"},
+    ),
+    # Contracts (tests/contracts/ go into detail): the world's contract is alice's draft of the accepted
+    # quote, with one open disagreement; transitions it is not ready for are refused and change nothing.
+    "contracts:contract_list": Spec(
+        "get",
+        "/contracts/",
+        everyone(
+            ok('data-contract="', ">C-20"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No contracts found.", lacks=('data-contract="',)),
+        ),
+    ),
+    "contracts:contract_create": Spec(
+        "get",
+        "/contracts/new/?company={company}",
+        everyone(
+            ok("New contract from template", "Matrix template"), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+    ),
+    "contracts:contract_detail": Spec(
+        "get",
+        "/contracts/{contract}/",
+        everyone(
+            ok("Matrix pallet", "Matrix clause", 'data-section="key-terms"'),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+    ),
+    "contracts:contract_edit": Spec(
+        "get",
+        "/contracts/{contract}/edit/",
+        everyone(ok('name="body"', 'name="payment_terms_days"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "contracts:contract_compare": Spec(
+        "get",
+        "/contracts/{contract}/compare/?from=1&to=1",
+        everyone(ok("No difference."), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "contracts:contract_negotiate": Spec(
+        "post",
+        "/contracts/{contract}/negotiate/",
+        everyone(
+            redirect("/contracts/{contract}/", changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": "2"},
+    ),
+    "contracts:contract_request_approval": Spec(
+        "post",
+        "/contracts/{contract}/request-approval/",
+        everyone(redirect("/contracts/{contract}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"version": "2"},
+    ),
+    "contracts:contract_approve": Spec(
+        "post",
+        "/contracts/{contract}/approve/",
+        everyone(
+            FORBIDDEN,
+            manager=redirect("/contracts/{contract}/"),
+            admin=redirect("/contracts/{contract}/"),
+        ),
+        wrong_role="sam",
+        data={"version": "2"},
+    ),
+    "contracts:contract_sign": Spec(
+        "post",
+        "/contracts/{contract}/sign/",
+        everyone(redirect("/contracts/{contract}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"version": "2", "signed_on": "2026-03-01", "customer_signatory": "Jan Nowak"},
+    ),
+    "contracts:contract_terminate": Spec(
+        "post",
+        "/contracts/{contract}/terminate/",
+        everyone(redirect("/contracts/{contract}/"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+        data={"version": "2", "terminated_on": "2026-03-01", "reason": "Matrix"},
+    ),
+    "contracts:disagreement_add": Spec(
+        "post",
+        "/contracts/{contract}/disagreements/",
+        everyone(
+            redirect("/contracts/{contract}/", changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"clause": "Matrix clause 2"},
+    ),
+    "contracts:disagreement_resolve": Spec(
+        "post",
+        "/contracts/{contract}/disagreements/{disagreement}/resolve/",
+        everyone(
+            redirect("/contracts/{contract}/", changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": "1", "status": "resolved", "resolution": "Agreed"},
     ),
     # The customer's public page of a quote needs no sign-in: everyone gets the same page (the world's
     # quote is a draft: no buttons, not counted as a view, and an answer is refused).
@@ -1273,6 +1410,7 @@ API_OPERATIONS: dict[str, Spec] = {
                     "sales",
                     "quotes",
                     "orders",
+                    "contracts",
                     "audit",
                 ),
             ),
@@ -1908,6 +2046,25 @@ API_OPERATIONS: dict[str, Spec] = {
         api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
     ),
+    # The world's company has no price for the product: its quote cannot be written and it is left out
+    # (carol does not see it: left out as not found). Nothing is sent.
+    "POST /api/v1/quotes/mass": Spec(
+        "post",
+        "/api/v1/quotes/mass",
+        api_everyone(
+            ok('"reason_code": "invalid"', changes=("quotes", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=ok('"reason_code": "not_visible"', changes=("quotes", "audit"), status=201),
+        ),
+        wrong_role="sam",
+        data={"companies": ["{company}"], "lines": [{"product": "{product}", "quantity": "1"}]},
+    ),
+    "GET /api/v1/quotes/mass/{mass_proposal_id}": Spec(
+        "get",
+        "/api/v1/quotes/mass/{mass_proposal}",
+        api_everyone(ok('"company_name": "Acme"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
     "GET /api/v1/orders": Spec(
         "get",
         "/api/v1/orders",
@@ -1947,6 +2104,157 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/orders/{order}/history",
         api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
+    ),
+    "GET /api/v1/contracts": Spec(
+        "get",
+        "/api/v1/contracts",
+        api_everyone(ok('"number": "C-'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/contracts": Spec(
+        "post",
+        "/api/v1/contracts",
+        api_everyone(
+            ok('"status": "draft"', changes=("contracts", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"quote": "{ordered_quote}"},
+        not_found_errors=[{"field": "quote", "message": "No quote with this id, or you may not see it."}],
+    ),
+    "GET /api/v1/contracts/{contract_id}": Spec(
+        "get",
+        "/api/v1/contracts/{contract}",
+        api_everyone(ok('"sku": "MX-1"', '"payment_terms_days"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "PATCH /api/v1/contracts/{contract_id}": Spec(
+        "patch",
+        "/api/v1/contracts/{contract}",
+        api_everyone(
+            ok('"title": "Matrix contract"', changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 2, "title": "Matrix contract"},
+    ),
+    "POST /api/v1/contracts/{contract_id}/negotiate": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/negotiate",
+        api_everyone(
+            ok('"status": "negotiation"', changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 2},
+    ),
+    "POST /api/v1/contracts/{contract_id}/request-approval": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/request-approval",
+        api_everyone(
+            ok("Settle the open disagreements first: Matrix clause.", status=422),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 2},
+    ),
+    "POST /api/v1/contracts/{contract_id}/approve": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/approve",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok("This contract does not await approval.", status=422),
+            admin=ok("This contract does not await approval.", status=422),
+        ),
+        wrong_role="sam",
+        data={"version": 2},
+    ),
+    "POST /api/v1/contracts/{contract_id}/sign": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/sign",
+        api_everyone(
+            ok("Only an approved contract is signed.", status=422), wrong_role=FORBIDDEN, other_team=HIDDEN
+        ),
+        wrong_role="sam",
+        data={"version": 2, "signed_on": "2026-03-01", "customer_signatory": "Jan Nowak"},
+    ),
+    "POST /api/v1/contracts/{contract_id}/terminate": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/terminate",
+        api_everyone(
+            ok("Only a signed or active contract is terminated.", status=422),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 2, "terminated_on": "2026-03-01", "reason": "Matrix"},
+    ),
+    "GET /api/v1/contracts/{contract_id}/versions": Spec(
+        "get",
+        "/api/v1/contracts/{contract}/versions",
+        api_everyone(ok('"note": "Created"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/contracts/{contract_id}/diff": Spec(
+        "get",
+        "/api/v1/contracts/{contract}/diff?from=1&to=1",
+        api_everyone(ok('"lines": []'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/contracts/{contract_id}/disagreements": Spec(
+        "get",
+        "/api/v1/contracts/{contract}/disagreements",
+        api_everyone(ok('"clause": "Matrix clause"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/contracts/{contract_id}/disagreements": Spec(
+        "post",
+        "/api/v1/contracts/{contract}/disagreements",
+        api_everyone(
+            ok('"status": "open"', changes=("contracts", "audit"), status=201),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"clause": "Matrix clause 2"},
+    ),
+    "PATCH /api/v1/contracts/{contract_id}/disagreements/{disagreement_id}": Spec(
+        "patch",
+        "/api/v1/contracts/{contract}/disagreements/{disagreement}",
+        api_everyone(
+            ok('"status": "withdrawn"', changes=("contracts", "audit")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+        wrong_role="sam",
+        data={"version": 1, "status": "withdrawn"},
+    ),
+    "GET /api/v1/contracts/{contract_id}/history": Spec(
+        "get",
+        "/api/v1/contracts/{contract}/history",
+        api_everyone(ok('"action": "create"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+        wrong_role="sam",
+    ),
+    "GET /api/v1/contract-templates": Spec(
+        "get",
+        "/api/v1/contract-templates",
+        api_everyone(ok('"name": "Matrix template"'), wrong_role=FORBIDDEN),
+        wrong_role="sam",
+    ),
+    "POST /api/v1/contract-templates": Spec(
+        "post",
+        "/api/v1/contract-templates",
+        api_everyone(
+            FORBIDDEN,
+            manager=ok('"name": "Matrix service"', changes=("contracts", "audit"), status=201),
+            admin=ok('"name": "Matrix service"', changes=("contracts", "audit"), status=201),
+        ),
+        wrong_role="sam",
+        data={"name": "Matrix service", "language": "en", "body": "Service for {company}."},
     ),
     # A dry run: what would change, nothing stored; an order out of sight is a rejected row.
     "POST /api/v1/orders/import": Spec(
@@ -2470,6 +2778,16 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
         )
         ordered_quote = quote_answer(token=ordered_quote.token, accepted=True)
         matrix_order = order_create_from_quote(quote=ordered_quote, actor=users["alice"])
+        # A mass proposal by alice to Acme (left out: no price for the product; the job never runs here).
+        matrix_mass_proposal = mass_proposal_create(
+            actor=users["alice"], companies=[company], lines=[LineInput(product=matrix_product, quantity="1")]
+        )
+        # A contract: alice's draft of the accepted quote, with one open disagreement, and a template.
+        ContractTemplate.objects.create(name="Matrix template", language="en", body="Contract {number}.")
+        matrix_contract = contract_create_from_quote(quote=ordered_quote, actor=users["alice"])
+        matrix_disagreement = disagreement_add(
+            contract=matrix_contract, actor=users["alice"], clause="Matrix clause"
+        )
         # Webhooks: root's subscription with one delivered delivery.
         matrix_webhook = webhook_subscription_create(
             actor=users["root"], name="Matrix hook", url="https://93.184.215.14/hooks", events=["quote.sent"]
@@ -2535,7 +2853,10 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "order_contact": order_contact.pk,
             "ordered_quote": ordered_quote.pk,
             "order": matrix_order.pk,
+            "mass_proposal": matrix_mass_proposal.pk,
             "order_number": matrix_order.number,  # type: ignore[dict-item]
+            "contract": matrix_contract.pk,
+            "disagreement": matrix_disagreement.pk,
             "supply": matrix_supply.pk,
         }
         transaction.set_rollback(True)
@@ -2624,11 +2945,19 @@ def db_state() -> dict[str, Any]:
         "quotes": [
             list(Quote.objects.order_by("pk").values_list("pk", "status", "version", "approved_by_id")),
             list(QuoteLine.objects.order_by("pk").values_list("quote_id", "quantity", "line_subtotal")),
+            list(MassProposal.objects.order_by("pk").values_list("pk", "status", "company_count")),
+            list(MassProposalItem.objects.order_by("pk").values_list("pk", "status", "quote_id")),
         ],
         "orders": [
             list(Order.objects.order_by("pk").values_list("pk", "status", "promised_date", "version")),
             list(OrderLine.objects.order_by("pk").values_list("order_id", "quantity", "line_subtotal")),
             OrderDelayNotice.objects.count(),
+        ],
+        "contracts": [
+            list(Contract.objects.order_by("pk").values_list("pk", "status", "version", "approved_by_id")),
+            ContractVersion.objects.count(),
+            list(Disagreement.objects.order_by("pk").values_list("pk", "status", "version")),
+            ContractTemplate.objects.count(),
         ],
         "sales": [
             list(Deal.objects.order_by("pk").values_list("pk", "title", "stage_id", "version")),

@@ -6,6 +6,7 @@ and a constant number of queries on the list and on an order's page."""
 import datetime
 import json
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from klient.catalog.models import Analog, Stock, Warehouse
 from klient.core.context_processors import navigation_for
 from klient.customers.models import Company
 from klient.mail.models import OutboxMessage
@@ -202,3 +204,34 @@ def test_logistics_reach_orders_from_the_menu_and_sellers_from_the_deals_board(l
     assert [item.url for item in navigation_for(lena) if item.key == "orders"] == ["/orders/"]
     assert "orders" not in [item.key for item in navigation_for(alice)]
     assert 'href="/orders/" data-action="orders"' in login(alice).get("/deals/").content.decode()
+
+
+def test_an_open_orders_short_line_shows_the_restock_date_analogues_and_actions(
+    login, alice, order, products
+):
+    pallet, foil, rack = products
+    main = Warehouse.objects.get(code="main")
+    Stock.objects.create(
+        product=pallet, warehouse=main, available=Decimal(1), restock_date=datetime.date(2026, 12, 20)
+    )
+    Stock.objects.create(product=foil, warehouse=main, available=Decimal(50))
+    Stock.objects.create(product=rack, warehouse=main, available=Decimal(8))
+    Analog.objects.create(product=pallet, analog=rack, note="Holds more")
+    client = login(alice)
+
+    html = client.get(f"/orders/{order.pk}/").content.decode()
+
+    short = re.search(r'<tr data-line="1">(.*?)</tr>', html, re.S).group(1)
+    enough = re.search(r'<tr data-line="2">(.*?)</tr>', html, re.S).group(1)
+    assert 'data-stock="short">Short: 1 available<' in short
+    assert "More expected on 12/20/2026" in short
+    assert f'data-analog="{rack.pk}"' in short and "8 in stock" in short and "<em>Holds more</em>" in short
+    assert re.search(r"data-analog-price>[^<]*1,234\.56", short)
+    assert 'data-action="ask-logistics"' in short and 'name="source" value="O-2026-00001"' in short
+    assert 'data-action="notify-restock"' in short
+    assert 'data-stock="ok">In stock: 50<' in enough
+    assert 'data-short="1"' in html
+
+    # Once shipped, the warehouses' stock is no longer the order's concern.
+    Order.objects.filter(pk=order.pk).update(status="shipped")
+    assert 'data-field="availability"' not in client.get(f"/orders/{order.pk}/").content.decode()

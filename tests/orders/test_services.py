@@ -186,6 +186,7 @@ def test_marking_an_order_delayed_tells_the_contact_and_the_webhook_subscribers(
         "order": order.pk,
         "number": "O-2026-00001",
         "quote": order.quote_id,
+        "contract": None,
         "company": order.company_id,
         "external_id": "",
         "status": "confirmed",

@@ -2,6 +2,7 @@
 Chinese), the exact totals and the number; and how fast a long quote prints."""
 
 import datetime
+import re
 import subprocess
 import time
 from decimal import Decimal
@@ -85,6 +86,7 @@ def test_the_pdf_shows_every_script_the_number_and_the_exact_totals(
     assert f"http://127.0.0.1:8000/q/{quote.token}/" in text
     assert "2 marca 2026" in text  # issued, in Polish
     assert "1 kwietnia 2026" in text  # valid until: 30 days on
+    assert not re.search(r"\b1 ?/ ?1\b", text)  # one page: no page numbers
 
 
 def test_the_file_name_carries_the_number_and_a_later_revision():
@@ -113,4 +115,6 @@ def test_a_quote_of_200_lines_prints_quickly(alice, acme, contact, world_product
     print(f"\n200-line quote PDF: best {min(timings):.3f} s of {len(timings)}, {len(pdf)} bytes")
     text = pdf_text(pdf)
     assert "BULK-199" in text
+    # A long quote numbers its pages ("1 / 8" at the foot of the first); a short one fits on one, unnumbered.
+    assert re.search(r"\b1 ?/ ?8\b", text) and re.search(r"\b8 ?/ ?8\b", text)
     assert "1 722,00 €" in text  # 200 × 2 × 3.50 = 1400.00 + 322.00 VAT

@@ -34,7 +34,7 @@ PeriodCode = Literal["day", "week", "month"]
 class MyDayItemOut(Schema):
     kind: str = Field(
         description="overdue, task, email, note, call, meeting, visit, call_list, negotiate, "
-        "card_review, birthday, professional_holiday, public_holiday"
+        "card_review, contract_renewal, birthday, professional_holiday, public_holiday"
     )
     title: str
     company: int | None = Field(description="Id of the company")

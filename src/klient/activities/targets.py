@@ -5,7 +5,7 @@ Metrics (the API's codes), counted for the user as owner, in the user's time zon
 - `phone_offers`: those of them with the outcome `offer_made`;
 - `proposal_emails`: emails sent from Klient as commercial proposals (purpose "proposal"), each company
   counted once a day;
-- `new_contracts`: contracts signed with companies that had none before — 0 until contracts exist.
+- `new_contracts`: contracts signed (on their signature date) with companies that had none signed before.
 
 Which target applies: the user's own, else their team's, else their role's (the latest that started on
 or before the day; a value of 0 switches the metric off for that holder).
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from klient.activities.models import Activity, CallOutcome, Metric, Period, Purpose, Target
@@ -208,8 +208,34 @@ def _counts(
             for name, (lo, hi) in bounds.items():
                 if lo <= local < hi:
                     result[owner_id][(Metric.PROPOSAL_EMAILS, name)] += 1
-    # new_contracts: 0 until contracts exist (the sales app will count them here).
+    _count_new_contracts(result, [user.pk for user in users], windows)
     return result
+
+
+def _count_new_contracts(
+    result: dict[int, dict[tuple[str, str], int]],
+    owner_ids: list[int],
+    windows: dict[str, tuple[datetime.date, datetime.date]],
+) -> None:
+    """New contracts: signed (on its signature date) by the owner with a company that had no contract
+    signed before it. One query for every user and window."""
+    from klient.sales.contracts.models import Contract
+
+    since = min(start for start, _end in windows.values())
+    until = max(end for _start, end in windows.values())
+    earlier = Contract.objects.filter(company_id=OuterRef("company_id"), signed_on__isnull=False).filter(
+        Q(signed_on__lt=OuterRef("signed_on")) | Q(signed_on=OuterRef("signed_on"), pk__lt=OuterRef("pk"))
+    )
+    rows = (
+        Contract.objects.filter(owner_id__in=owner_ids, signed_on__gte=since, signed_on__lte=until)
+        .exclude(Exists(earlier))
+        .order_by()
+        .values_list("owner_id", "signed_on")
+    )
+    for owner_id, signed_on in rows:
+        for name, (start, end) in windows.items():
+            if signed_on is not None and start <= signed_on <= end:
+                result[owner_id][(Metric.NEW_CONTRACTS, name)] += 1
 
 
 def metric_counts(*, user: User, start: datetime.date, end: datetime.date) -> dict[str, int]:

@@ -80,6 +80,7 @@ GROUP_TITLES = {
     "meetings": gettext_lazy("Meetings and visits"),
     "call_lists": gettext_lazy("Call lists"),
     "negotiate": gettext_lazy("Clients to negotiate with soon"),
+    "renewals": gettext_lazy("Contracts to renew"),
     "card_reviews": gettext_lazy("Client cards to review"),
     "greetings": gettext_lazy("Birthdays and holidays"),
 }

@@ -144,6 +144,7 @@ def _add_routers() -> None:
     from klient.reports.api import router as reports_router
     from klient.sales.api import router as sales_router
     from klient.sales.competitors.api import router as competitors_router
+    from klient.sales.contracts.api import router as contracts_router
     from klient.sales.orders.api import router as orders_router
     from klient.sales.quotes.api import public_router as quotes_public_router
     from klient.sales.quotes.api import router as quotes_router
@@ -167,6 +168,7 @@ def _add_routers() -> None:
     api.add_router("/", quotes_router)
     api.add_router("/", quotes_public_router)
     api.add_router("/", orders_router)
+    api.add_router("/", contracts_router)
     api.add_router("/", webhooks_router)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,6 +95,89 @@ def availability(product: Product) -> Availability:
     total = sum((row.available for row in rows), Decimal(0))
     dates = [row.restock_date for row in rows if row.restock_date]
     return Availability(total, min(dates) if dates else None)
+
+
+@dataclass
+class LineStock:
+    """What the warehouses have of a document line's product: enough for the line or not, when more
+    comes, and, when it is short, the analogues with their stock (each with what they have)."""
+
+    available: Decimal
+    restock_date: datetime.date | None
+    is_service: bool
+    is_short: bool
+    analogs: list[tuple[Product, Availability, str]] = field(default_factory=list)
+    # The client's unit price of each analogue in the document's currency (before its discount), by id.
+    analog_prices: dict[int, Decimal] = field(default_factory=dict)
+
+
+class DocumentLine(Protocol):
+    """A line of a quote, contract or order: its id, product and quantity."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def product_id(self) -> int | None: ...
+
+    @property
+    def quantity(self) -> Decimal: ...
+
+
+def lines_stock(
+    lines: Iterable[DocumentLine],
+    *,
+    company: Any = None,
+    currency: str = "",
+    on: datetime.date | None = None,
+) -> dict[int, LineStock]:
+    """{line id: LineStock} for the lines with a product, in a constant number of queries whatever their
+    number; with the client (`company`, the document's `currency` and day `on`), the analogues of a short
+    line come with the client's price in that currency."""
+    lines = [line for line in lines if line.product_id is not None]
+    products = with_details(Product.objects.filter(pk__in={line.product_id for line in lines})).in_bulk()
+    analog_ids = {link.analog_id for product in products.values() for link in product.analog_links.all()}
+    analogs = (
+        with_details(Product.objects.filter(pk__in=analog_ids, is_active=True)).in_bulk()
+        if analog_ids
+        else {}
+    )
+    result: dict[int, LineStock] = {}
+    for line in lines:
+        product = products[line.product_id]
+        stock = availability(product)
+        short = not product.is_service and stock.available < line.quantity
+        entry = LineStock(stock.available, stock.restock_date, product.is_service, short)
+        if short:
+            for link in product.analog_links.all():
+                analog = analogs.get(link.analog_id)
+                if analog is not None:
+                    entry.analogs.append((analog, availability(analog), link.note))
+        result[line.pk] = entry
+    offered = {analog.pk: analog for entry in result.values() for analog, _stock, _note in entry.analogs}
+    if company is not None and on is not None and offered:
+        converted: dict[int, Decimal] = {}
+        for product_id, price in client_prices(company=company, products=offered.values(), on=on).items():
+            try:
+                converted[product_id] = _convert_exact(price.amount, price.currency, currency, on)
+            except ValidationError:
+                continue  # no rate for the price's currency: the analogue is offered without a price
+        for entry in result.values():
+            entry.analog_prices = {
+                analog.pk: converted[analog.pk]
+                for analog, _stock, _note in entry.analogs
+                if analog.pk in converted
+            }
+    return result
+
+
+def _convert_exact(amount: Decimal, source: str, target: str, on: datetime.date) -> Decimal:
+    # A unit price keeps four decimals (it is multiplied by quantities before rounding).
+    if source == target:
+        return amount
+    return (amount * rate_on(source, on) / rate_on(target, on)).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
 
 
 def price_list_prices(price_list: PriceList) -> QuerySet[Price]:

@@ -38,6 +38,8 @@ def navigation_for(user: User) -> list[NavItem]:
     # The sales side reaches orders from the deals board; logistics, who have no board, from the menu.
     if user.has_perm("orders.view_order") and not user.has_perm("sales.view_deal"):
         items.append(NavItem(_("Orders"), reverse("orders:order_list"), "orders"))
+    if user.has_perm("contracts.view_contract"):
+        items.append(NavItem(_("Contracts"), reverse("contracts:contract_list"), "contracts"))
     if user.has_perm("competitors.view_competitor"):
         items.append(NavItem(_("Competitors"), reverse("competitors:competitor_list"), "competitors"))
     if user.has_perm("calllists.view_calllist"):

@@ -85,6 +85,7 @@ def demo_load() -> dict[str, int]:
     from klient.customers.services import company_create
     from klient.reports.demo import demo_reports_load
     from klient.sales.competitors.demo import demo_competitors_load
+    from klient.sales.contracts.demo import demo_contracts_load
     from klient.sales.demo import demo_deals_load
     from klient.sales.orders.demo import demo_orders_load
     from klient.sales.quotes.demo import demo_quotes_load
@@ -146,4 +147,5 @@ def demo_load() -> dict[str, int]:
     created["deals"] = demo_deals_load(owners)
     created["quotes"] = demo_quotes_load(owners)
     created["orders"] = demo_orders_load()
+    created["contracts"] = demo_contracts_load(owners)
     return created

@@ -138,6 +138,23 @@ QUOTES_APPROVE = ["quotes.approve_quote"]
 ORDERS_READ = ["orders.view_order", "orders.view_orderline", "orders.view_orderdelaynotice"]
 ORDERS_UPDATE = [*ORDERS_READ, "orders.change_order"]
 ORDERS_WORK = [*ORDERS_UPDATE, "orders.add_order"]
+# Contracts: account managers and sales managers write and negotiate contracts; managers approve them;
+# the other sales roles, finance and read-only users read them (key terms with view_commercial_terms).
+CONTRACTS_READ = [
+    "contracts.view_contract",
+    "contracts.view_contractline",
+    "contracts.view_contractversion",
+    "contracts.view_disagreement",
+    "contracts.view_contracttemplate",
+]
+CONTRACTS_WORK = [
+    *CONTRACTS_READ,
+    "contracts.add_contract",
+    "contracts.change_contract",
+    "contracts.add_disagreement",
+    "contracts.change_disagreement",
+]
+CONTRACTS_APPROVE = ["contracts.approve_contract", "contracts.add_contracttemplate"]
 PIPELINES_EDIT = ["sales.add_pipeline", "sales.change_pipeline", "sales.add_stage", "sales.change_stage"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
@@ -150,6 +167,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *QUOTES_WORK,
         *ORDERS_WORK,
         *QUOTES_APPROVE,
+        *CONTRACTS_WORK,
+        *CONTRACTS_APPROVE,
         *LOGISTICS_ASK,
         *LOGISTICS_WORK,
         *PIPELINES_EDIT,
@@ -177,6 +196,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DEALS_WORK,
         *QUOTES_WORK,
         *ORDERS_WORK,
+        *CONTRACTS_WORK,
         *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         "competitors.add_competitor",
@@ -196,6 +216,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DEALS_WORK,
         *QUOTES_WORK,
         *ORDERS_WORK,
+        *CONTRACTS_READ,
         *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
@@ -212,6 +233,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DEALS_WORK,
         *QUOTES_WORK,
         *ORDERS_WORK,
+        *CONTRACTS_READ,
         *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
@@ -227,6 +249,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DEALS_WORK,
         *QUOTES_WORK,
         *ORDERS_WORK,
+        *CONTRACTS_READ,
         *LOGISTICS_ASK,
         *COMPETITORS_WATCH,
         *GREETINGS_USE,
@@ -252,6 +275,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *DEALS_READ,
         *QUOTES_READ,
         *ORDERS_READ,
+        *CONTRACTS_READ,
         *CUSTOMER_PRICES_READ,
         *RATES_EDIT,
         *COMPANY_READ,
@@ -267,7 +291,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *COMPANY_READ,
         *ACTIVITY_READ,
     ],
-    Role.READ_ONLY: [*CATALOG_READ, *DEALS_READ, *QUOTES_READ, *ORDERS_READ, *COMPANY_READ, *ACTIVITY_READ],
+    Role.READ_ONLY: [
+        *CATALOG_READ,
+        *DEALS_READ,
+        *QUOTES_READ,
+        *ORDERS_READ,
+        *CONTRACTS_READ,
+        *COMPANY_READ,
+        *ACTIVITY_READ,
+    ],
     Role.PORTAL: [],
 }
 

@@ -65,6 +65,7 @@ from klient.customers.services import (
 )
 from klient.customers.timeline import timeline_page
 from klient.sales.competitors.views import card_section as competitors_card_section
+from klient.sales.contracts.views import card_contracts
 from klient.sales.orders.views import card_rates
 from klient.sales.quotes.views import card_quotes
 from klient.sales.selectors import card_deals
@@ -428,6 +429,7 @@ def card_context(
         "competitors": competitors_card_section(user, company),
         "deals": card_deals(user, company),
         "quotes": card_quotes(user, company),
+        "contracts": card_contracts(user, company),
         "rates": card_rates(user, company),
         **_special_prices(user, company),
     }

@@ -16,15 +16,23 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from klient.activities.api import IsoDate
 from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
-from klient.catalog.api import decimal_text
+from klient.catalog.api import DecimalText, decimal_text
+from klient.catalog.models import Product
 from klient.core.audit import history_for
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import MAX_ID, RecordId, not_found, reader
 from klient.customers.models import Company, Contact
+from klient.sales.contracts.models import Contract
 from klient.sales.orders.importing import orders_import_rows
 from klient.sales.orders.models import Order, OrderDelayNotice, OrderLine
 from klient.sales.orders.selectors import order_delay_notices, order_get, order_list
-from klient.sales.orders.services import order_create_from_quote, order_update, rates_send
+from klient.sales.orders.services import (
+    OrderLineInput,
+    order_create_from_contract,
+    order_create_from_quote,
+    order_update,
+    rates_send,
+)
 from klient.sales.quotes.models import Quote
 from klient.sales.quotes.services import money_round
 
@@ -35,10 +43,24 @@ UNSET: Any = None
 StatusCode = Literal["confirmed", "in_production", "shipped", "delivered", "cancelled"]
 
 
+class OrderLineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    quantity: DecimalText = Field(description='e.g. "3" or "2.5"')
+
+
 class OrderIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    quote: RecordId = Field(description="An accepted quote without an order")
+    quote: RecordId | None = Field(None, description="An accepted quote without an order")
+    contract: RecordId | None = Field(None, description="Or a signed or active contract")
+    lines: list[OrderLineIn] = Field(
+        [],
+        max_length=1000,
+        description="Under a contract: what is ordered, at the client's prices with the contract's "
+        "discount; the contract's own lines when left out",
+    )
     promised_date: IsoDate | None = Field(None, description="In 14 days when left out")
 
 
@@ -81,7 +103,8 @@ class DelayNoticeOut(Schema):
 class OrderOut(Schema):
     id: int
     number: str
-    quote: int
+    quote: int | None
+    contract: int | None
     company: int
     contact: int | None
     currency: str
@@ -158,6 +181,7 @@ def order_out(order: Order) -> dict[str, Any]:
         "id": order.pk,
         "number": order.number,
         "quote": order.quote_id,
+        "contract": order.contract_id,
         "company": order.company_id,
         "contact": order.contact_id,
         "currency": order.currency,
@@ -214,14 +238,46 @@ def orders_list(
     )
 
 
-@router.post("/orders", response={201: OrderOut, **ERRORS}, summary="Make the order of an accepted quote")
+@router.post(
+    "/orders", response={201: OrderOut, **ERRORS}, summary="Make the order of an accepted quote or a contract"
+)
 def orders_create(request: HttpRequest, payload: OrderIn) -> Status:
     user = reader(request, "orders.add_order")
-    quote = Quote.objects.visible_to(user).select_related("company").filter(pk=payload.quote).first()
+    if (payload.quote is None) == (payload.contract is None):
+        raise ValidationError({"quote": _("Give either a quote or a contract.")})
+    if payload.contract is not None:
+        contract = (
+            Contract.objects.visible_to(user).select_related("company").filter(pk=payload.contract).first()
+        )
+        if contract is None:
+            return not_found("contract", _("No contract with this id, or you may not see it."))
+        order = order_create_from_contract(
+            contract=contract,
+            actor=user,
+            promised_date=payload.promised_date,
+            lines=_order_lines([line.model_dump() for line in payload.lines]),
+        )
+        return Status(201, order_out(order_get(user=user, pk=order.pk)))
+    if payload.lines:
+        raise ValidationError({"lines": _("An order of a quote takes the quote's lines.")})
+    quote = Quote.objects.visible_to(user).select_related("company").filter(pk=payload.quote or 0).first()
     if quote is None:
         return not_found("quote", _("No quote with this id, or you may not see it."))
     order = order_create_from_quote(quote=quote, actor=user, promised_date=payload.promised_date)
     return Status(201, order_out(order_get(user=user, pk=order.pk)))
+
+
+def _order_lines(lines: list[dict[str, Any]]) -> list[OrderLineInput]:
+    """OrderLineInputs for the products of the lines (one query); an unknown product names its line."""
+    products = Product.objects.in_bulk({line["product"] for line in lines})
+    errors = {
+        f"lines[{index}].product": _("No product with this id.")
+        for index, line in enumerate(lines)
+        if line["product"] not in products
+    }
+    if errors:
+        raise ValidationError(errors)
+    return [OrderLineInput(product=products[line["product"]], quantity=line["quantity"]) for line in lines]
 
 
 class OrderImportRowIn(Schema):

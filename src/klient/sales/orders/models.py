@@ -1,4 +1,4 @@
-"""Tables of orders: an order made from an accepted quote (its lines and totals copied), with a promised
+"""Tables of orders: an order made from an accepted quote or under a signed contract (lines and totals), with a promised
 shipping date and a status that the UI, a CSV file or an ERP updates; and the log of the delay notices
 sent to the customer."""
 
@@ -40,13 +40,27 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
 
 class Order(VersionedModel):
-    """An order: number (O-<year>-<n>), the accepted quote it came from (one order per quote), the
-    company and contact, the quote's currency and totals, its status, the promised shipping date, whether
+    """An order: number (O-<year>-<n>), the accepted quote it came from (one order per quote) or the
+    signed contract it was placed under, the company and contact, the currency and totals, its status, the promised shipping date, whether
     it is delayed and why, and the ERP's id for it (`external_id`)."""
 
     number = models.CharField(_("number"), max_length=30, unique=True)
     quote = models.OneToOneField(
-        "quotes.Quote", verbose_name=_("quote"), on_delete=models.RESTRICT, related_name="order"
+        "quotes.Quote",
+        verbose_name=_("quote"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="order",
+    )
+    # Or the signed contract it was placed under (a contract has any number of orders).
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="orders",
     )
     company = models.ForeignKey(
         "customers.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="orders"
@@ -87,6 +101,10 @@ class Order(VersionedModel):
             models.Index(fields=["status", "-created_at"], name="order_status"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(quote__isnull=False) | Q(contract__isnull=False),
+                name="order_from_quote_or_contract",
+            ),
             # The ERP's id names one order, when it is set.
             models.UniqueConstraint(
                 fields=["external_id"], condition=~Q(external_id=""), name="order_external_id_once"

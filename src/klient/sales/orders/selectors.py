@@ -38,7 +38,7 @@ def order_get(*, user: User, pk: int) -> Order:
     """One visible order with its lines (in order); Order.DoesNotExist otherwise."""
     return (
         Order.objects.visible_to(user)
-        .select_related("company", "contact", "owner", "quote")
+        .select_related("company", "contact", "owner", "quote", "contract")
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
         .get(pk=pk)
     )

@@ -1,4 +1,4 @@
-"""State changes of orders: make one from an accepted quote, change its status, promised date and delay
+"""State changes of orders: make one from an accepted quote or under a signed contract, change its status, promised date and delay
 (by hand, from a file or from an ERP), tell the customer's contact of a delay once per change, and send a
 key account its current rates. Each writes its audit entry in the same transaction; mail and webhooks
 leave after the commit."""
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,9 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from klient.catalog.models import Price, Unit
-from klient.catalog.selectors import client_prices
+from klient.catalog.models import Price, Product, Unit
+from klient.catalog.selectors import client_prices, rate_on
+from klient.catalog.services import decimal_value
 from klient.core.audit import AuditAction, audit_log, diff, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.l10n import format_money
@@ -25,15 +27,18 @@ from klient.customers.models import Company, Contact
 from klient.customers.selectors import company_require_visible
 from klient.mail.models import MailPurpose, OutboxMessage
 from klient.mail.services import contact_language, mail_to_contact
+from klient.sales.contracts.models import Contract, ContractStatus
 from klient.sales.orders.models import Order, OrderCounter, OrderDelayNotice, OrderLine, OrderStatus
-from klient.sales.quotes.models import Quote, QuoteStatus
-from klient.sales.quotes.services import money_round
+from klient.sales.quotes.models import PriceSource, Quote, QuoteStatus
+from klient.sales.quotes.services import line_amounts, money_round
 from klient.webhooks.models import WebhookEvent
 from klient.webhooks.services import webhook_emit
 
 ORDER_FIELDS = {"status", "promised_date", "delay_reason", "is_delayed", "external_id"}
 # Days from the order to the promised shipping date when none is given.
 DEFAULT_LEAD_DAYS = 14
+# Lines of one order placed under a contract, at most.
+MAX_ORDER_LINES = 1000
 # Products a rates email lists, at most.
 MAX_RATES = 200
 
@@ -99,6 +104,148 @@ def order_create_from_quote(
     OrderLine.objects.bulk_create(lines)
     changes = diff({}, snapshot(order, Order.AUDITED_FIELDS))
     changes["quote"] = {"from": None, "to": current.pk, "from_label": None, "to_label": current.label}
+    audit_log(instance=order, action=AuditAction.CREATE, actor=actor, changes=changes)
+    return order
+
+
+@dataclass
+class OrderLineInput:
+    """A line ordered under a contract: the product and the quantity."""
+
+    product: Product
+    quantity: Any
+
+
+def _contract_lines(contract: Contract, entries: list[OrderLineInput], on: datetime.date) -> list[OrderLine]:
+    """The lines asked for, priced at the client's prices on the day in the contract's currency, with the
+    contract's discount on price-type prices (a special price has its own); errors name the line."""
+    if len(entries) > MAX_ORDER_LINES:
+        raise ValidationError(
+            {"lines": _("An order has at most %(count)d lines.") % {"count": MAX_ORDER_LINES}}
+        )
+    prices = client_prices(company=contract.company, products=[entry.product for entry in entries], on=on)
+    lines: list[OrderLine] = []
+    errors: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        where = f"lines[{index}]"
+        product = entry.product
+        try:
+            quantity = decimal_value(entry.quantity, f"{where}.quantity", places=3, digits=14)
+            if quantity <= 0:
+                raise ValidationError({f"{where}.quantity": _("The quantity is more than 0.")})
+            price = prices.get(product.pk)
+            if price is None:
+                raise ValidationError(
+                    {f"{where}.product": _("The client has no price for %(sku)s.") % {"sku": product.sku}}
+                )
+            if not product.is_active:
+                raise ValidationError(
+                    {f"{where}.product": _("%(sku)s is no longer sold.") % {"sku": product.sku}}
+                )
+        except ValidationError as error:
+            errors.update({field: messages[0] for field, messages in error.message_dict.items()})
+            continue
+        unit_price = price.amount
+        if price.currency != contract.currency:
+            unit_price = (
+                price.amount * rate_on(price.currency, on) / rate_on(contract.currency, on)
+            ).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        discount = price.discount_percent
+        if price.source != PriceSource.CUSTOMER_PRICE and contract.discount_percent is not None:
+            discount = contract.discount_percent
+        subtotal, tax = line_amounts(
+            quantity=quantity,
+            unit_price=unit_price,
+            discount_percent=discount,
+            tax_rate=product.vat_rate,
+            currency=contract.currency,
+        )
+        lines.append(
+            OrderLine(
+                position=index + 1,
+                product=product,
+                sku=product.sku,
+                name=product.name_in(contract.language)[:200],
+                unit=product.unit,
+                quantity=quantity,
+                unit_price=unit_price,
+                discount_percent=discount,
+                tax_rate=product.vat_rate,
+                line_subtotal=subtotal,
+                line_tax=tax,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return lines
+
+
+@transaction.atomic
+def order_create_from_contract(
+    *,
+    contract: Contract,
+    actor: User,
+    promised_date: datetime.date | None = None,
+    lines: list[OrderLineInput] | None = None,
+) -> Order:
+    """Place an order under a signed or active contract: the lines given (priced at the client's prices
+    with the contract's discount), else the contract's own lines (from its quote); its company, contact and
+    currency. A contract has any number of orders."""
+    _may(actor, "orders.add_order", _("You may not make orders."))
+    company_require_visible(user=actor, company=contract.company)
+    current = Contract.objects.select_for_update(of=("self",)).select_related("company").get(pk=contract.pk)
+    if current.status not in (ContractStatus.SIGNED, ContractStatus.ACTIVE):
+        raise ValidationError({"contract": _("Orders are placed under a signed or active contract only.")})
+    today = timezone.localdate()
+    if lines:
+        made = _contract_lines(current, lines, today)
+    else:
+        own = list(current.lines.order_by("position"))
+        gone = [line.position for line in own if line.product_id is None]
+        if gone:
+            raise ValidationError(
+                {
+                    "lines": _("Line %(position)s of the contract names no product any more.")
+                    % {"position": gone[0]}
+                }
+            )
+        made = [
+            OrderLine(
+                position=line.position,
+                product_id=line.product_id or 0,
+                sku=line.sku,
+                name=line.name,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                tax_rate=line.vat_rate,
+                line_subtotal=line.line_subtotal,
+                line_tax=line.line_tax,
+            )
+            for line in own
+        ]
+        if not made:
+            raise ValidationError({"lines": _("This contract has no lines of its own: say what is ordered.")})
+    subtotal = sum((line.line_subtotal for line in made), Decimal(0))
+    tax_total = sum((line.line_tax for line in made), Decimal(0))
+    order = Order.objects.create(
+        number=_next_number(today),
+        contract=current,
+        company_id=current.company_id,
+        contact_id=current.contact_id,
+        currency=current.currency,
+        subtotal=subtotal,
+        tax_total=tax_total,
+        total=subtotal + tax_total,
+        promised_date=promised_date or today + datetime.timedelta(days=DEFAULT_LEAD_DAYS),
+        owner=actor,
+    )
+    for line in made:
+        line.order = order
+    OrderLine.objects.bulk_create(made)
+    changes = diff({}, snapshot(order, Order.AUDITED_FIELDS))
+    changes["contract"] = {"from": None, "to": current.pk, "from_label": None, "to_label": current.number}
     audit_log(instance=order, action=AuditAction.CREATE, actor=actor, changes=changes)
     return order
 
@@ -175,6 +322,7 @@ def _tell_delay(order: Order, old_date: datetime.date | None) -> tuple[OrderDela
             "order": order.pk,
             "number": order.number,
             "quote": order.quote_id,
+            "contract": order.contract_id,
             "company": order.company_id,
             "external_id": order.external_id,
             "status": order.status,

@@ -11,21 +11,29 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klient.catalog.models import Unit
+from klient.catalog.selectors import lines_stock
 from klient.core.audit import history_for
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import User
 from klient.core.pagination import request_page
 from klient.customers.models import Company, Contact
 from klient.customers.selectors import company_get
+from klient.sales.contracts.models import Contract
 from klient.sales.orders.forms import OrderForm
 from klient.sales.orders.models import Order, OrderStatus
 from klient.sales.orders.selectors import order_delay_notices, order_get, order_list
-from klient.sales.orders.services import order_create_from_quote, order_update, rates_send
+from klient.sales.orders.services import (
+    order_create_from_contract,
+    order_create_from_quote,
+    order_update,
+    rates_send,
+)
 from klient.sales.quotes.models import Quote
 
 PAGE_SIZE = 50
@@ -142,12 +150,23 @@ def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("orders:order_detail", pk=pk)
     units = dict(Unit.choices)
     lines = list(order.lines.all())
+    # Until it ships, each line says whether the warehouses have enough, and what to do when not.
+    waiting = order.status in {OrderStatus.CONFIRMED, OrderStatus.IN_PRODUCTION}
+    stock = (
+        lines_stock(lines, company=order.company, currency=order.currency, on=timezone.localdate())
+        if waiting
+        else {}
+    )
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
-            "rows": [(line, units.get(line.unit, line.unit)) for line in lines],
+            "rows": [(line, units.get(line.unit, line.unit), stock.get(line.pk)) for line in lines],
+            "with_stock": waiting,
+            "short_count": sum(1 for entry in stock.values() if entry.is_short),
+            "can_ask_logistics": user.has_perm("catalog.add_logisticsrequest"),
+            "can_notify_restock": user.has_perm("catalog.add_restocknotice"),
             "form": form if can_change else None,
             "notices": list(order_delay_notices(order)),
             "history": list(history_for(Order, order.pk).order_by("-at", "-id")[:HISTORY_SIZE]),
@@ -160,8 +179,11 @@ def order_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("orders.add_order", raise_exception=True)
 @require_POST
 def order_create_view(request: HttpRequest) -> HttpResponse:
-    """Make the order of an accepted quote (the quote page's button) and open it."""
+    """Make the order of an accepted quote (the quote page's button) or under a signed contract with its
+    lines (the contract page's button) and open it."""
     user = _user(request)
+    if "contract" in request.POST:
+        return _order_from_contract(request, user)
     try:
         quote = Quote.objects.visible_to(user).select_related("company").get(pk=int(request.POST["quote"]))
     except (KeyError, ValueError, Quote.DoesNotExist):
@@ -171,6 +193,22 @@ def order_create_view(request: HttpRequest) -> HttpResponse:
     except (ValidationError, NotAllowed) as error:
         messages.error(request, _problem(error))
         return redirect("quotes:quote_detail", pk=quote.pk)
+    messages.success(request, _("Order %(number)s made.") % {"number": order.number})
+    return redirect("orders:order_detail", pk=order.pk)
+
+
+def _order_from_contract(request: HttpRequest, user: User) -> HttpResponse:
+    try:
+        contract = (
+            Contract.objects.visible_to(user).select_related("company").get(pk=int(request.POST["contract"]))
+        )
+    except (KeyError, ValueError, Contract.DoesNotExist):
+        raise Http404 from None
+    try:
+        order = order_create_from_contract(contract=contract, actor=user)
+    except (ValidationError, NotAllowed) as error:
+        messages.error(request, _problem(error))
+        return redirect("contracts:contract_detail", pk=contract.pk)
     messages.success(request, _("Order %(number)s made.") % {"number": order.number})
     return redirect("orders:order_detail", pk=order.pk)
 

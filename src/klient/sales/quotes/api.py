@@ -19,16 +19,19 @@ from klient.api.responses import page_response
 from klient.api.schemas import ERRORS, ConflictError, HistoryEntry, history_entry_out
 from klient.catalog.api import DecimalText, decimal_text
 from klient.catalog.models import Product
+from klient.catalog.selectors import LineStock, lines_stock
 from klient.core.audit import history_for
 from klient.core.models import User
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import MAX_ID, RecordId, not_found, reader
 from klient.customers.models import Company, Contact
 from klient.sales.models import Deal
-from klient.sales.quotes.models import Quote, QuoteLine
-from klient.sales.quotes.selectors import LineStock, lines_stock, quote_get, quote_list
+from klient.sales.quotes.models import MassProposal, MassProposalReason, Quote, QuoteLine
+from klient.sales.quotes.selectors import mass_proposal_get, quote_get, quote_list
 from klient.sales.quotes.services import (
+    MASS_PROPOSAL_MAX_COMPANIES,
     LineInput,
+    mass_proposal_create,
     money_round,
     needs_approval,
     public_url,
@@ -221,7 +224,7 @@ def _line_out(line: QuoteLine, currency: str, stock: LineStock) -> dict[str, Any
 
 def quote_out(quote: Quote) -> dict[str, Any]:
     lines = list(quote.lines.all())
-    stock = lines_stock(lines, quote)
+    stock = lines_stock(lines, company=quote.company, currency=quote.currency, on=quote.issued_on)
     return {
         "id": quote.pk,
         "number": quote.number,
@@ -353,6 +356,152 @@ def quotes_create(request: HttpRequest, payload: QuoteIn) -> Status:
     lines = _line_inputs(data.pop("lines"))
     quote = quote_create(actor=user, company=company, lines=lines, **data)
     return Status(201, quote_out(_quote(user, quote.pk)))
+
+
+# --- mass proposals (before /quotes/{quote_id}, so that "mass" is not read as a quote's id) ------------
+
+
+class MassProposalLineIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    product: RecordId
+    quantity: DecimalText = Field(description='e.g. "3" or "2.5"')
+    discount_percent: DecimalText | None = Field(None, description="Each client's own discount when left out")
+
+
+class MassProposalIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    companies: list[RecordId] = Field(..., min_length=1, max_length=MASS_PROPOSAL_MAX_COMPANIES)
+    lines: list[MassProposalLineIn] = Field(..., min_length=1, max_length=1000)
+    valid_until: IsoDate | None = None
+    note: str = Field("", max_length=5000, description="The introduction of every quote")
+
+
+class MassProposalLineOut(Schema):
+    product: int
+    sku: str
+    quantity: str
+    discount_percent: str | None
+
+
+class MassProposalItemOut(Schema):
+    company: int
+    company_name: str | None = Field(description="None for an id that names no company you see")
+    contact: int | None
+    quote: int | None
+    quote_label: str | None
+    status: Literal["queued", "sent", "skipped", "failed"]
+    reason_code: Literal[
+        "", "not_visible", "no_address", "unsubscribed", "needs_approval", "invalid", "send_failed"
+    ]
+    reason: str
+    sent_at: datetime.datetime | None
+
+
+class MassProposalOut(Schema):
+    id: int
+    created_by: str
+    created_at: datetime.datetime
+    status: Literal["queued", "sending", "done"]
+    lines: list[MassProposalLineOut]
+    valid_until: datetime.date | None
+    note: str
+    rate_per_minute: int
+    company_count: int
+    queued_count: int
+    sent_count: int
+    skipped_count: int
+    failed_count: int
+    finished_at: datetime.datetime | None
+    items: list[MassProposalItemOut]
+
+
+def mass_proposal_out(mass_proposal: MassProposal) -> dict[str, Any]:
+    hidden = str(MassProposalReason.NOT_VISIBLE.label)
+    return {
+        "id": mass_proposal.pk,
+        "created_by": mass_proposal.created_by.username,
+        "created_at": mass_proposal.created_at,
+        "status": mass_proposal.status,
+        "lines": mass_proposal.lines,
+        "valid_until": mass_proposal.valid_until,
+        "note": mass_proposal.note,
+        "rate_per_minute": mass_proposal.rate_per_minute,
+        "company_count": mass_proposal.company_count,
+        "queued_count": mass_proposal.queued_count,
+        "sent_count": mass_proposal.sent_count,
+        "skipped_count": mass_proposal.skipped_count,
+        "failed_count": mass_proposal.failed_count,
+        "finished_at": mass_proposal.finished_at,
+        "items": [
+            {
+                "company": item.company_id,
+                "company_name": item.company.name,
+                "contact": item.contact_id,
+                "quote": item.quote_id,
+                "quote_label": item.quote.label if item.quote else None,
+                "status": item.status,
+                "reason_code": item.reason_code,
+                "reason": item.reason,
+                "sent_at": item.sent_at,
+            }
+            for item in mass_proposal.items.all()
+        ]
+        + [
+            {
+                "company": pk,
+                "company_name": None,
+                "contact": None,
+                "quote": None,
+                "quote_label": None,
+                "status": "skipped",
+                "reason_code": MassProposalReason.NOT_VISIBLE,
+                "reason": hidden,
+                "sent_at": None,
+            }
+            for pk in mass_proposal.hidden_companies
+        ],
+    }
+
+
+def _mass_proposal(user: User, pk: int) -> MassProposal:
+    try:
+        return mass_proposal_get(user=user, pk=pk)
+    except MassProposal.DoesNotExist:
+        raise Http404 from None
+
+
+@router.post(
+    "/quotes/mass",
+    response={201: MassProposalOut, **ERRORS},
+    summary="Send one offer to many companies: each its own quote at its prices, PDF and email (throttled)",
+)
+def quotes_mass_create(request: HttpRequest, payload: MassProposalIn) -> Status:
+    user = reader(request, "quotes.add_quote")
+    data = payload.dict()
+    lines = [
+        LineInput(product=line.product, quantity=line.quantity, discount_percent=line.discount_percent)
+        for line in _line_inputs(data["lines"])
+    ]
+    mass_proposal = mass_proposal_create(
+        actor=user,
+        companies=data["companies"],
+        lines=lines,
+        valid_until=data["valid_until"],
+        note=data["note"],
+    )
+    return Status(201, mass_proposal_out(_mass_proposal(user, mass_proposal.pk)))
+
+
+@router.get(
+    "/quotes/mass/{mass_proposal_id}",
+    response={200: MassProposalOut, **ERRORS},
+    summary="A mass proposal: each company's quote and what became of it",
+)
+def quotes_mass_read(request: HttpRequest, mass_proposal_id: int) -> dict[str, Any]:
+    user = reader(request, VIEW)
+    return mass_proposal_out(_mass_proposal(user, mass_proposal_id))
 
 
 @router.get("/quotes/{quote_id}", response={200: QuoteOut, **ERRORS}, summary="Read a quote")

@@ -127,3 +127,41 @@ def posted_rows(data: Any) -> list[dict[str, Any]]:
     count = min(int(total), MAX_LINES - EMPTY_ROWS) if total.isdigit() else 0
     names = list(QuoteLineForm.base_fields)
     return [{name: data.get(f"lines-{index}-{name}", "") for name in names} for index in range(count)]
+
+
+class MassProposalForm(forms.Form):
+    """A mass proposal's fields; the companies come from the company list's selection, the lines from
+    the lines table (without prices: each company gets its own)."""
+
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the usual number of days from today."),
+    )
+    note = forms.CharField(
+        label=_("Introduction"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Opens every quote."),
+    )
+    selection = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class MassProposalLineForm(QuoteLineForm):
+    """A row of a mass proposal's lines: SKU, quantity and, when it differs from each client's, discount."""
+
+    unit_price = None  # type: ignore[assignment]  # each company gets its own price
+
+
+MassProposalLineFormSet = forms.formset_factory(
+    MassProposalLineForm, extra=0, max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True
+)
+
+
+def mass_line_formset(data: Any = None) -> Any:
+    """The mass proposal's rows: posted (bound), or empty ones."""
+    if data is not None:
+        return MassProposalLineFormSet(data, prefix="lines")
+    return MassProposalLineFormSet(prefix="lines", initial=[{}] * EMPTY_ROWS)

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from klient.catalog.models import validate_currency
-from klient.core.models import VersionedModel
+from klient.core.models import Role, VersionedModel
 from klient.core.visibility import company_visibility_q
 
 if TYPE_CHECKING:
@@ -214,3 +215,135 @@ class QuoteCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class MassProposalStatus(models.TextChoices):
+    """Where a mass proposal is: its quotes written and waiting to go, going out, or all handled."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    DONE = "done", _("Done")
+
+
+class MassProposalItemStatus(models.TextChoices):
+    """What became of one company of a mass proposal."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Left out")
+    FAILED = "failed", _("Failed")
+
+
+class MassProposalReason(models.TextChoices):
+    """Why a company of a mass proposal was left out or failed; the values are the API's codes."""
+
+    NOT_VISIBLE = "not_visible", _("No company with this id, or you may not see it")
+    NO_ADDRESS = "no_address", _("No current contact with an email address")
+    UNSUBSCRIBED = "unsubscribed", _("The contact has unsubscribed from offers")
+    NEEDS_APPROVAL = "needs_approval", _("Its discounts need a manager's approval")
+    INVALID = "invalid", _("The quote could not be written")
+    SEND_FAILED = "send_failed", _("The quote could not be sent")
+
+
+class MassProposalQuerySet(models.QuerySet["MassProposal"]):
+    """Queries over mass proposals: a user sees the ones they made; managers their team's too; admins all."""
+
+    def visible_to(self, user: User | AnonymousUser) -> MassProposalQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser or user.role == Role.ADMIN:
+            return self
+        mine = Q(created_by=user)
+        if user.role == Role.SALES_MANAGER and user.team_id is not None:
+            mine |= Q(created_by__team_id=user.team_id)
+        return self.filter(mine)
+
+
+class MassProposal(models.Model):
+    """One offer to many companies: the same lines (product, quantity, optional discount) quoted to each
+    company at its own prices, in its contact's language (else the company's, else the sender's), each
+    quote sent with its own PDF and email, at most `rate_per_minute` a minute. Access follows the quote
+    permissions (writing and sending quotes); each company's quote is an ordinary quote."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="mass_proposals",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The lines as asked for: [{"product": id, "sku": ..., "quantity": "3", "discount_percent": "5" | null}].
+    lines = models.JSONField(_("lines"), default=list)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    rate_per_minute = models.PositiveIntegerField(_("quotes per minute"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=MassProposalStatus.choices, default=MassProposalStatus.QUEUED
+    )
+    company_count = models.PositiveIntegerField(_("companies"), default=0)
+    queued_count = models.PositiveIntegerField(_("queued"), default=0)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0)
+    skipped_count = models.PositiveIntegerField(_("left out"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    # The ids asked for that name no company the creator sees (left out; nothing else is kept of them).
+    hidden_companies = models.JSONField(_("companies not found"), default=list, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = MassProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("mass proposal")
+        verbose_name_plural = _("mass proposals")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="mass_proposal_creator")]
+
+    def __str__(self) -> str:
+        return f"{self.created_by} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == MassProposalStatus.DONE
+
+
+class MassProposalItem(models.Model):
+    """One company of a mass proposal: its contact, its quote (none when it was left out), what became of
+    it, why (a code and the message), and when its quote went out."""
+
+    mass_proposal = models.ForeignKey(
+        MassProposal, verbose_name=_("mass proposal"), on_delete=models.CASCADE, related_name="items"
+    )
+    company = models.ForeignKey(
+        "customers.Company", verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("quote"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MassProposalItemStatus.choices,
+        default=MassProposalItemStatus.QUEUED,
+    )
+    reason_code = models.CharField(_("reason"), max_length=20, choices=MassProposalReason.choices, blank=True)
+    reason = models.TextField(_("reason in words"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["mass_proposal", "id"]
+        verbose_name = _("mass proposal company")
+        verbose_name_plural = _("mass proposal companies")
+        indexes = [models.Index(fields=["mass_proposal", "status"], name="mass_proposal_item_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["mass_proposal", "company"], name="mass_proposal_company_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mass_proposal_id}: {self.company_id} ({self.status})"

@@ -5,16 +5,18 @@ audit entry in the same transaction; mail and webhooks leave after the commit.""
 from __future__ import annotations
 
 import datetime
+import logging
+import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,9 +38,22 @@ from klient.mail.services import (
     template_render,
 )
 from klient.sales.models import Deal
-from klient.sales.quotes.models import PriceSource, Quote, QuoteCounter, QuoteLine, QuoteStatus
+from klient.sales.quotes.models import (
+    MassProposal,
+    MassProposalItem,
+    MassProposalItemStatus,
+    MassProposalReason,
+    MassProposalStatus,
+    PriceSource,
+    Quote,
+    QuoteCounter,
+    QuoteLine,
+    QuoteStatus,
+)
 from klient.webhooks.models import WebhookEvent
 from klient.webhooks.services import webhook_emit
+
+logger = logging.getLogger(__name__)
 
 QUOTE_FIELDS = {"contact", "deal", "language", "currency", "valid_until", "introduction"}
 # Lines of one quote, at most.
@@ -565,3 +580,277 @@ def quote_answer(*, token: str, accepted: bool, comment: str = "") -> Quote:
     event = WebhookEvent.QUOTE_ACCEPTED if accepted else WebhookEvent.QUOTE_DECLINED
     webhook_emit(event=event, payload={**_payload(saved), "comment": comment}, key=f"{event}:{saved.pk}")
     return saved
+
+
+# --- mass proposals ----------------------------------------------------------------------------------
+
+# Companies in one mass proposal, at most: each one's quote is written while the user waits.
+MASS_PROPOSAL_MAX_COMPANIES = 500
+# Sending goes in steps about this many seconds apart, each sending its share of the minute's rate.
+MASS_PROPOSAL_STEP_SECONDS = 10
+
+
+class SendStep(NamedTuple):
+    """What one step of a mass proposal's sending did: quotes handled (sent or failed), quotes still
+    queued, and the seconds to wait before the next step."""
+
+    handled: int
+    remaining: int
+    pause: int
+
+
+class _NeedsApproval(Exception):
+    """Raised inside a savepoint to take back a quote whose discounts need a manager's approval."""
+
+
+def mass_proposal_rate() -> int:
+    """Quotes a mass proposal sends a minute at most (KLIENT_MASS_PROPOSAL_PER_MINUTE, default 60)."""
+    return max(1, int(getattr(settings, "MASS_PROPOSAL_PER_MINUTE", 60)))
+
+
+def mass_proposal_pace(rate: int) -> tuple[int, int]:
+    """(quotes in one step, seconds until the next step) so that at most `rate` go out a minute: at 60 a
+    minute, 10 every 10 seconds; below 6 a minute, one at a time, 60/rate seconds apart."""
+    rate = max(1, rate)
+    chunk = max(1, rate * MASS_PROPOSAL_STEP_SECONDS // 60)
+    return chunk, math.ceil(60 * chunk / rate)
+
+
+def _mass_lines(entries: Iterable[Any]) -> tuple[list[LineInput], list[dict[str, Any]]]:
+    """The lines asked for, checked once for all the companies (the prices are each company's), and as
+    the mass proposal keeps them; errors name the line (`lines[1].quantity`)."""
+    wanted = [entry if isinstance(entry, LineInput) else LineInput(**entry) for entry in entries]
+    if not wanted:
+        raise ValidationError({"lines": _("Add at least one line.")})
+    if len(wanted) > MAX_LINES:
+        raise ValidationError({"lines": _("A quote has at most %(count)d lines.") % {"count": MAX_LINES}})
+    errors: dict[str, str] = {}
+    kept: list[dict[str, Any]] = []
+    for index, entry in enumerate(wanted):
+        where = f"lines[{index}]"
+        try:
+            if entry.unit_price is not None:
+                raise ValidationError(
+                    {f"{where}.unit_price": _("Each company gets its own price: leave the price out.")}
+                )
+            quantity = decimal_value(entry.quantity, f"{where}.quantity", places=3, digits=14)
+            if quantity <= 0:
+                raise ValidationError({f"{where}.quantity": _("The quantity is more than 0.")})
+            discount = None
+            if entry.discount_percent is not None:
+                discount = decimal_value(
+                    entry.discount_percent, f"{where}.discount_percent", places=2, digits=5
+                )
+                if discount > 100:
+                    raise ValidationError({f"{where}.discount_percent": _("A discount is at most 100 %.")})
+            if not entry.product.is_active:
+                raise ValidationError(
+                    {f"{where}.product": _("%(sku)s is no longer sold.") % {"sku": entry.product.sku}}
+                )
+        except ValidationError as error:
+            errors.update({field: messages[0] for field, messages in error.message_dict.items()})
+            continue
+        kept.append(
+            {
+                "product": entry.product.pk,
+                "sku": entry.product.sku,
+                "quantity": format(quantity.normalize(), "f"),
+                "discount_percent": None if discount is None else format(discount.normalize(), "f"),
+            }
+        )
+    if errors:
+        raise ValidationError(errors)
+    return [
+        LineInput(product=entry.product, quantity=line["quantity"], discount_percent=line["discount_percent"])
+        for entry, line in zip(wanted, kept, strict=True)
+    ], kept
+
+
+def _company_ids(companies: Iterable[Company | int]) -> list[int]:
+    ids: list[int] = []
+    for company in companies:
+        pk = company.pk if isinstance(company, Company) else int(company)
+        if pk not in ids:
+            ids.append(pk)
+    return ids
+
+
+def _mass_counts(mass_proposal: MassProposal) -> dict[str, int]:
+    counts = dict.fromkeys(MassProposalItemStatus.values, 0)
+    for row in (
+        MassProposalItem.objects.filter(mass_proposal=mass_proposal)
+        .values("status")
+        .annotate(count=Count("id"))
+        .order_by()
+    ):
+        counts[row["status"]] = row["count"]
+    return {
+        "queued_count": counts[MassProposalItemStatus.QUEUED],
+        "sent_count": counts[MassProposalItemStatus.SENT],
+        "skipped_count": counts[MassProposalItemStatus.SKIPPED] + len(mass_proposal.hidden_companies),
+        "failed_count": counts[MassProposalItemStatus.FAILED],
+    }
+
+
+@transaction.atomic
+def mass_proposal_create(
+    *,
+    actor: User,
+    companies: Iterable[Company | int],
+    lines: Iterable[Any],
+    valid_until: datetime.date | None = None,
+    note: str = "",
+) -> MassProposal:
+    """One offer to many companies: for each company the actor sees, a quote of the same lines priced
+    with that company's prices, to its first current contact with an email address, in the contact's
+    language (else the company's, else the actor's). Companies not found, without such a contact (or
+    whose contact unsubscribed), whose quote cannot be written or would need a discount approval are
+    left out with the reason. The quotes are sent after the commit by a job, at most
+    mass_proposal_rate() a minute."""
+    from klient.mail.services import mailing_plan
+    from klient.sales.quotes.tasks import mass_proposal_send_task
+
+    for permission in ("quotes.add_quote", "quotes.change_quote", "mail.send_mail"):
+        _may(actor, permission, _("You may not send proposals."))
+    line_inputs, kept_lines = _mass_lines(lines)
+    ids = _company_ids(companies)
+    if not ids:
+        raise ValidationError({"companies": _("Choose at least one company.")})
+    if len(ids) > MASS_PROPOSAL_MAX_COMPANIES:
+        raise ValidationError(
+            {
+                "companies": _("At most %(count)d companies in one mass proposal.")
+                % {"count": MASS_PROPOSAL_MAX_COMPANIES}
+            }
+        )
+    today = timezone.localdate()
+    if valid_until is not None and valid_until < today:
+        raise ValidationError({"valid_until": _("The quote cannot end before it is issued.")})
+    visible = Company.objects.visible_to(actor).filter(pk__in=ids).select_related("price_type")
+    recipients, left_out = mailing_plan(companies=visible)
+    seen = {company.pk for company, _contact in recipients} | {company.pk for company, _code in left_out}
+    note = str(note or "").strip()[:5000]
+    mass_proposal = MassProposal.objects.create(
+        created_by=actor,
+        lines=kept_lines,
+        valid_until=valid_until,
+        note=note,
+        rate_per_minute=mass_proposal_rate(),
+        company_count=len(ids),
+        hidden_companies=[pk for pk in ids if pk not in seen],
+    )
+    items: list[MassProposalItem] = []
+    for company, code in left_out:
+        reason = MassProposalReason(code)
+        items.append(
+            MassProposalItem(
+                mass_proposal=mass_proposal,
+                company=company,
+                status=MassProposalItemStatus.SKIPPED,
+                reason_code=reason,
+                reason=str(reason.label),
+            )
+        )
+    for company, contact in recipients:
+        item = MassProposalItem(mass_proposal=mass_proposal, company=company, contact=contact)
+        try:
+            with transaction.atomic():
+                quote = quote_create(
+                    actor=actor,
+                    company=company,
+                    contact=contact,
+                    lines=line_inputs,
+                    valid_until=valid_until,
+                    introduction=note,
+                )
+                if needs_approval(quote):
+                    raise _NeedsApproval
+        except _NeedsApproval:
+            item.status = MassProposalItemStatus.SKIPPED
+            item.reason_code = MassProposalReason.NEEDS_APPROVAL
+            item.reason = _("Discounts above %(limit)s %% need a manager's approval first.") % {
+                "limit": discount_limit()
+            }
+        except ValidationError as error:
+            item.status = MassProposalItemStatus.SKIPPED
+            item.reason_code = MassProposalReason.INVALID
+            item.reason = " ".join(error.messages)
+        else:
+            item.quote = quote
+        items.append(item)
+    MassProposalItem.objects.bulk_create(items)
+    counts = _mass_counts(mass_proposal)
+    for name, value in counts.items():
+        setattr(mass_proposal, name, value)
+    if not counts["queued_count"]:
+        mass_proposal.status = MassProposalStatus.DONE
+        mass_proposal.finished_at = timezone.now()
+    mass_proposal.save()
+    audit_log(
+        instance=mass_proposal,
+        action=AuditAction.CREATE,
+        actor=actor,
+        changes={
+            name: {"from": None, "to": value, "from_label": None, "to_label": None}
+            for name, value in (("company_count", len(ids)), *counts.items())
+        },
+    )
+    if counts["queued_count"]:
+        pk = mass_proposal.pk
+        transaction.on_commit(lambda: mass_proposal_send_task.delay(pk))
+    return mass_proposal
+
+
+def _send_one(item: MassProposalItem, actor: User) -> None:
+    """Claim a queued item and send its quote in one transaction: a second worker's claim waits for
+    this one and then finds the item no longer queued; a crash rolls the claim back with the sending."""
+    with transaction.atomic():
+        claimed = MassProposalItem.objects.filter(pk=item.pk, status=MassProposalItemStatus.QUEUED).update(
+            status=MassProposalItemStatus.SENT, sent_at=timezone.now()
+        )
+        if not claimed or item.quote is None:
+            return
+        quote_send(quote=item.quote, actor=actor)
+
+
+def mass_proposal_send_step(*, mass_proposal_id: int) -> SendStep:
+    """Send up to `limit` (the pace's step) of a mass proposal's queued quotes, each with its own PDF and
+    email; a quote that cannot be sent marks its company failed, with why, and the others go on.
+    A mass proposal with nothing queued is marked done."""
+    mass_proposal = MassProposal.objects.select_related("created_by").filter(pk=mass_proposal_id).first()
+    if mass_proposal is None:
+        return SendStep(0, 0, 0)
+    limit, pause = mass_proposal_pace(mass_proposal.rate_per_minute)
+    MassProposal.objects.filter(pk=mass_proposal.pk, status=MassProposalStatus.QUEUED).update(
+        status=MassProposalStatus.SENDING
+    )
+    actor = mass_proposal.created_by
+    batch = list(
+        MassProposalItem.objects.filter(mass_proposal=mass_proposal, status=MassProposalItemStatus.QUEUED)
+        .select_related("quote")
+        .order_by("id")[:limit]
+    )
+    for item in batch:
+        try:
+            _send_one(item, actor)
+        except Exception as error:  # any failure of one company's quote: recorded, and the others go on
+            if isinstance(error, ValidationError):
+                reason = " ".join(error.messages)
+            elif isinstance(error, NotAllowed):
+                reason = str(error)
+            elif isinstance(error, Company.DoesNotExist):
+                reason = str(MassProposalReason.NOT_VISIBLE.label)
+            else:
+                logger.exception("mass proposal %s: the quote of item %s failed", mass_proposal.pk, item.pk)
+                reason = _("An unexpected error stopped this quote.")
+            MassProposalItem.objects.filter(pk=item.pk, status=MassProposalItemStatus.QUEUED).update(
+                status=MassProposalItemStatus.FAILED,
+                reason_code=MassProposalReason.SEND_FAILED,
+                reason=reason,
+            )
+    counts = _mass_counts(mass_proposal)
+    finished = (
+        {} if counts["queued_count"] else {"status": MassProposalStatus.DONE, "finished_at": timezone.now()}
+    )
+    MassProposal.objects.filter(pk=mass_proposal.pk).update(**counts, **finished)
+    return SendStep(len(batch), counts["queued_count"], pause)

@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/request-approval/", views.quote_request_approval_view, name="quote_request_approval"),
     path("<int:pk>/approve/", views.quote_approve_view, name="quote_approve"),
     path("<int:pk>/revise/", views.quote_revise_view, name="quote_revise"),
+    path("mass/", views.mass_proposal_list_view, name="mass_proposal_list"),
+    path("mass/new/", views.mass_proposal_new_view, name="mass_proposal_new"),
+    path("mass/<int:pk>/", views.mass_proposal_detail_view, name="mass_proposal_detail"),
 ]

@@ -9,28 +9,44 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from klient.catalog.models import Unit
-from klient.catalog.selectors import products_by_sku
+from klient.catalog.selectors import lines_stock, products_by_sku
 from klient.core.audit import history_for
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.l10n import format_number
 from klient.core.models import User
 from klient.core.pagination import request_page
+from klient.customers.filters import CompanyFilter
 from klient.customers.models import Company
 from klient.customers.selectors import company_get
 from klient.sales.models import Deal
-from klient.sales.quotes.forms import QuoteForm, line_formset, posted_rows
-from klient.sales.quotes.models import PriceSource, Quote, QuoteStatus
-from klient.sales.quotes.selectors import lines_stock, quote_get, quote_list
+from klient.sales.quotes.forms import (
+    MassProposalForm,
+    QuoteForm,
+    line_formset,
+    mass_line_formset,
+    posted_rows,
+)
+from klient.sales.quotes.models import MassProposal, PriceSource, Quote, QuoteStatus
+from klient.sales.quotes.selectors import (
+    mass_proposal_get,
+    mass_proposal_list,
+    quote_get,
+    quote_list,
+)
 from klient.sales.quotes.services import (
+    MASS_PROPOSAL_MAX_COMPANIES,
     LineInput,
     discount_limit,
+    mass_proposal_create,
+    mass_proposal_rate,
     needs_approval,
     public_url,
     quote_approve,
@@ -126,7 +142,7 @@ def quote_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     quote = _quote(request, pk)
     lines = list(quote.lines.all())
-    stock = lines_stock(lines, quote)
+    stock = lines_stock(lines, company=quote.company, currency=quote.currency, on=quote.issued_on)
     units = dict(Unit.choices)
     newer = Quote.objects.filter(previous=quote).only("id", "number", "revision").first()
     history = list(history_for(Quote, quote.pk).order_by("-at", "-id")[:HISTORY_SIZE])
@@ -383,3 +399,134 @@ def quote_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_revise_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A new revision of a sent or answered quote, opened for editing."""
     return _act(request, pk, quote_revise, _("New revision made: change it and send it again."))
+
+
+# --- mass proposals ------------------------------------------------------------------------------------
+
+
+def _selection_from(query: QueryDict) -> CompanyFilter:
+    """The company list's filter a query names; ticked rows of the list come as `selected=<id>:<version>`."""
+    company_filter = CompanyFilter.from_query(query)
+    ticked = [value.split(":")[0] for value in query.getlist("selected")]
+    company_filter.ids = sorted({*company_filter.ids, *(int(pk) for pk in ticked if pk.isdigit())})
+    return company_filter
+
+
+def _mass_lines(formset: Any) -> list[LineInput] | None:
+    """The filled rows as the service's lines; None (errors on their rows) when a SKU is unknown."""
+    filled = [form for form in formset.forms if form.is_filled]
+    products = products_by_sku(form.cleaned_data["sku"] for form in filled)
+    inputs: list[LineInput] = []
+    for form in filled:
+        product = products.get(form.cleaned_data["sku"].lower())
+        if product is None:
+            form.add_error("sku", _("No product has this SKU."))
+            continue
+        inputs.append(
+            LineInput(product, form.cleaned_data["quantity"], form.cleaned_data["discount_percent"])
+        )
+    return None if len(inputs) < len(filled) else inputs
+
+
+def _mass_errors(form: MassProposalForm, formset: Any, error: ValidationError) -> None:
+    """A service's errors on their fields: `lines[1].quantity` on the second filled row."""
+    filled = [row for row in formset.forms if row.is_filled]
+    for key, texts in error.message_dict.items():
+        for text in texts:
+            index, _dot, name = key.removeprefix("lines[").partition("]")
+            if key.startswith("lines[") and index.isdigit() and int(index) < len(filled):
+                row = filled[int(index)]
+                name = name.lstrip(".")
+                row.add_error(name if name in row.fields else None, text)
+            elif key in form.fields and key != "selection":
+                form.add_error(key, text)
+            else:
+                form.add_error(None, text)
+
+
+@login_required
+@permission_required("quotes.add_quote", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def mass_proposal_new_view(request: HttpRequest) -> HttpResponse:
+    """One offer to the companies of the company list's filter or ticked rows: the lines (SKU, quantity,
+    discount), how long it is valid and an introduction; confirmed, each company's quote is written and
+    the sending is queued."""
+    user = _user(request)
+    if request.method == "POST" and "confirm" not in request.POST:
+        # Ticked rows posted from the company list's bulk bar: show the form for them.
+        return redirect(f"{reverse('quotes:mass_proposal_new')}?{_selection_from(request.POST).to_query()}")
+    source = QueryDict(request.POST.get("selection", "")) if request.method == "POST" else request.GET
+    company_filter = _selection_from(source)
+    selection = company_filter.to_query()
+    context: dict[str, Any] = {"is_filtering": company_filter.is_filtering, "selection": selection}
+    if not company_filter.is_filtering:
+        return render(request, "quotes/mass_proposal_new.html", context)
+    companies = company_filter.apply(Company.objects.visible_to(user), username=user.username)
+    chosen = list(companies.values_list("pk", flat=True)[: MASS_PROPOSAL_MAX_COMPANIES + 1])
+    status = 200
+    if request.method == "POST":
+        form = MassProposalForm(request.POST)
+        formset = mass_line_formset(request.POST)
+        valid = [form.is_valid(), formset.is_valid()]
+        lines = _mass_lines(formset) if all(valid) else None
+        if lines is not None and not any(row.errors for row in formset.forms):
+            try:
+                mass_proposal = mass_proposal_create(
+                    actor=user,
+                    companies=chosen,
+                    lines=lines,
+                    valid_until=form.cleaned_data.get("valid_until"),
+                    note=form.cleaned_data.get("note") or "",
+                )
+            except NotAllowed as error:
+                form.add_error(None, str(error))
+            except ValidationError as error:
+                _mass_errors(form, formset, error)
+            else:
+                messages.success(
+                    request,
+                    _("Quotes written: %(count)d, sent at most %(rate)d a minute.")
+                    % {"count": mass_proposal.queued_count, "rate": mass_proposal.rate_per_minute},
+                )
+                return redirect("quotes:mass_proposal_detail", pk=mass_proposal.pk)
+        status = 400
+    else:
+        form = MassProposalForm(initial={"selection": selection})
+        formset = mass_line_formset()
+    context.update(
+        form=form,
+        formset=formset,
+        company_count=len(chosen),
+        too_many=len(chosen) > MASS_PROPOSAL_MAX_COMPANIES,
+        max_companies=MASS_PROPOSAL_MAX_COMPANIES,
+        rate=mass_proposal_rate(),
+    )
+    return render(request, "quotes/mass_proposal_new.html", context, status=status)
+
+
+@login_required
+@permission_required("quotes.view_quote", raise_exception=True)
+def mass_proposal_list_view(request: HttpRequest) -> HttpResponse:
+    """The mass proposals the user sees (a manager: the team's too), newest first, with their counts."""
+    mass_proposals = mass_proposal_list(user=_user(request))
+    page, next_query = request_page(request, mass_proposals, ordering=["-created_at", "-id"], limit=PAGE_SIZE)
+    return render(
+        request,
+        "quotes/mass_proposal_list.html",
+        {"mass_proposals": page.items, "next_query": next_query},
+    )
+
+
+@login_required
+@permission_required("quotes.view_quote", raise_exception=True)
+def mass_proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A mass proposal: each company's contact, quote and status, with why a company was left out or
+    failed; refreshed every few seconds while it is sending."""
+    try:
+        mass_proposal = mass_proposal_get(user=_user(request), pk=pk)
+    except MassProposal.DoesNotExist:
+        raise Http404 from None
+    context = {"mass_proposal": mass_proposal, "items": list(mass_proposal.items.all())}
+    if request.headers.get("HX-Request"):
+        return render(request, "quotes/mass_proposal_detail.html#progress", context)
+    return render(request, "quotes/mass_proposal_detail.html", context)
