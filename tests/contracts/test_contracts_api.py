@@ -3,6 +3,8 @@ protocol blocking approval, approval by a manager only, signing with the terms o
 webhook, versions and their difference, the key terms left out without the permission, a colleague from
 another team answered 404, the list's cursor, and the templates."""
 
+from decimal import Decimal
+
 import pytest
 import time_machine
 
@@ -140,6 +142,21 @@ def test_a_stale_patch_answers_409_and_changes_nothing(api, alice, made):
     assert stale.status_code == 409
     assert stale.json()["current_version"] == 2
     assert Contract.objects.get().body == "1. Subject"
+
+
+def test_bad_terms_are_named_and_change_nothing(api, alice, made):
+    client = api(alice)
+    too_many_digits = client.patch(f"/contracts/{made['id']}", {"version": 1, "discount_percent": 1840})
+    over_100 = client.patch(f"/contracts/{made['id']}", {"version": 1, "discount_percent": "140"})
+
+    assert too_many_digits.status_code == 422
+    assert [error["field"] for error in too_many_digits.json()["errors"]] == ["discount_percent"]
+    assert over_100.status_code == 422
+    assert over_100.json()["errors"] == [
+        {"field": "discount_percent", "message": "A discount is at most 100 %."}
+    ]
+    contract = Contract.objects.get()
+    assert (contract.version, contract.current_version, contract.discount_percent) == (1, 1, Decimal("3.00"))
 
 
 def test_the_protocol_blocks_approval_then_a_manager_approves_and_the_signature_flows_to_the_card(

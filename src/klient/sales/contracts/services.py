@@ -136,7 +136,8 @@ def _clean(contract: Contract) -> None:
             setattr(contract, name, decimal_value(value, name, places=places, digits=digits))
         except ValidationError as error:
             errors.update({key: messages[0] for key, messages in error.message_dict.items()})
-    if contract.discount_percent is not None and contract.discount_percent > 100:
+    # (Left as given when it is no number: the error above names it.)
+    if isinstance(contract.discount_percent, Decimal) and contract.discount_percent > 100:
         errors["discount_percent"] = _("A discount is at most 100 %.")
     if contract.payment_terms_days is not None and not 0 <= contract.payment_terms_days <= 365:
         errors["payment_terms_days"] = _("Payment terms are 0 to 365 days.")
