@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DecimalField,
@@ -109,13 +110,9 @@ def deal_board(
                 column.count = figures["count"]
                 column.total = figures["total"]
                 column.weighted = figures["weighted"]
-    # How many deals each stage holds, seen or not: how far a walk for the cards may go.
-    in_stage: dict[int, int] = {}
-    if company_visibility_q(user) is not None:
-        for shown in (open_deals, closed_deals):
-            in_stage.update(
-                shown.order_by().values("stage_id").annotate(all=Count("id")).values_list("stage_id", "all")
-            )
+    in_stage = (
+        _stage_sizes(pipeline, owner_id, open_deals, closed_deals) if company_visibility_q(user) else {}
+    )
     # The visibility condition is built once (building it costs more than a card query).
     walked = functools.cache(lambda: deals.visible_through_company(user))
     read = functools.cache(lambda: deals.visible_to(user))
@@ -137,6 +134,26 @@ def deal_board(
 
 # At most about this many index rows are walked to find a stage's cards among the deals the user sees.
 WALK_ROWS = 3000
+# How long the stages' sizes are kept: they only choose how the cards are read, so a stale one costs time
+# at worst, never a wrong card.
+STAGE_SIZES_SECONDS = 300
+
+
+def _stage_sizes(
+    pipeline: Pipeline, owner_id: int | None, open_deals: QuerySet[Deal], closed_deals: QuerySet[Deal]
+) -> dict[int, int]:
+    """How many deals each stage holds, seen or not (how far a walk for the cards may go); counted at
+    most every few minutes per pipeline (and owner), as counting them costs as much as a card query."""
+    key = f"deal-board-stage-sizes:{pipeline.pk}:{owner_id or ''}"
+    sizes: dict[int, int] | None = cache.get(key)
+    if sizes is None:
+        sizes = {}
+        for shown in (open_deals, closed_deals):
+            sizes.update(
+                shown.order_by().values("stage_id").annotate(all=Count("id")).values_list("stage_id", "all")
+            )
+        cache.set(key, sizes, STAGE_SIZES_SECONDS)
+    return sizes
 
 
 def _stage_figures(deals: QuerySet[Deal]) -> dict[int, dict[str, Any]]:
