@@ -8,6 +8,7 @@ import time_machine
 from django.db import transaction
 
 from klient.core.models import AuditEntry
+from klient.customers.services import company_create
 from klient.sales.models import Deal, Pipeline
 from klient.webhooks.models import WebhookDelivery
 from klient.webhooks.services import webhook_subscription_create
@@ -237,3 +238,24 @@ def test_without_any_pipeline_the_starting_one_is_made_again(api, alice, acme):
         ("Lost", 0, "lost"),
     ]
     assert response.json()["stage_name"] == "Qualification"
+
+
+@pytest.mark.parametrize("large_share", [0.0, 2.0], ids=["walked-in-order", "read-from-visible-companies"])
+def test_the_list_is_the_same_walked_in_order_or_read_from_the_visible_companies(
+    api, monkeypatch, alice, bob, carol, acme, large_share
+):
+    # A user who sees many companies has the list walked in creation order, testing each deal's company;
+    # others have it read from the companies they see: the same deals, newest first, pages included.
+    monkeypatch.setattr("klient.sales.selectors.LARGE_SHARE", large_share)
+    beta = company_create(actor=bob, name="Beta", country="PL")
+    mine = []
+    for index in range(5):
+        with time_machine.travel(NOON + datetime.timedelta(minutes=index), tick=False):
+            mine.append(_open(api(alice), acme, title=f"Deal {index}").json()["id"])
+            _open(api(bob), beta, title=f"Bob's {index}")
+    first = api(alice).get("/deals", limit=3).json()
+    second = api(alice).get("/deals", limit=3, cursor=first["next"]).json()
+
+    assert [item["id"] for item in first["items"] + second["items"]] == mine[::-1]
+    assert second["next"] is None
+    assert api(carol).get("/deals").json()["items"] == []

@@ -251,6 +251,8 @@ class Deal(VersionedModel):
                 name="deal_closed",
             ),
             models.Index(fields=["company", "-created_at"], name="deal_company"),
+            # The list, newest first: walked in order (see selectors.deal_list).
+            models.Index(fields=["-created_at", "-id"], name="deal_created"),
             # A rep's deals; the forecast by owner reads it alone.
             models.Index(
                 fields=["owner", "status", "expected_close_date", "company", "amount_base", "probability"],
