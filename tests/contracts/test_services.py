@@ -110,7 +110,7 @@ def test_a_contract_of_an_accepted_quote_copies_its_lines_total_and_the_clients_
         contract.current_version,
     ) == (14, Decimal("3.00"), wholesale, 1)
     assert list(
-        contract.lines.values_list("position", "sku", "quantity", "unit_price", "vat_rate", "line_subtotal")
+        contract.lines.values_list("position", "sku", "quantity", "unit_price", "tax_rate", "line_subtotal")
     ) == [
         (1, "PAL-1", Decimal("3.000"), Decimal("10.0000"), Decimal("23.00"), Decimal("30.0000")),
         (2, "FOIL-1", Decimal("10.000"), Decimal("2.5000"), Decimal("23.00"), Decimal("25.0000")),

@@ -159,7 +159,7 @@ def lines_stock(
         converted: dict[int, Decimal] = {}
         for product_id, price in client_prices(company=company, products=offered.values(), on=on).items():
             try:
-                converted[product_id] = _convert_exact(price.amount, price.currency, currency, on)
+                converted[product_id] = convert_unit_price(price.amount, price.currency, currency, on)
             except ValidationError:
                 continue  # no rate for the price's currency: the analogue is offered without a price
         for entry in result.values():
@@ -169,15 +169,6 @@ def lines_stock(
                 if analog.pk in converted
             }
     return result
-
-
-def _convert_exact(amount: Decimal, source: str, target: str, on: datetime.date) -> Decimal:
-    # A unit price keeps four decimals (it is multiplied by quantities before rounding).
-    if source == target:
-        return amount
-    return (amount * rate_on(source, on) / rate_on(target, on)).quantize(
-        Decimal("0.0001"), rounding=ROUND_HALF_UP
-    )
 
 
 def price_list_prices(price_list: PriceList) -> QuerySet[Price]:
@@ -220,6 +211,15 @@ def convert(amount: Decimal, source: str, target: str, on: datetime.date) -> Dec
         return amount
     value = amount * rate_on(source, on) / rate_on(target, on)
     return value.quantize(minor_unit(target), rounding=ROUND_HALF_UP)
+
+
+def convert_unit_price(amount: Decimal, source: str, target: str, on: datetime.date) -> Decimal:
+    """A unit price in another currency at the day's rates, to four decimals (a line's amount is rounded
+    to the currency's minor unit only after the quantity and the discount)."""
+    if source == target:
+        return amount
+    value = amount * rate_on(source, on) / rate_on(target, on)
+    return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def customer_prices_of(company: Any) -> QuerySet[CustomerPrice]:

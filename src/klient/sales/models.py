@@ -85,6 +85,13 @@ class Stage(models.Model):
         return str(self.names.get(language) or self.name)
 
 
+def _on_deal_team(user: User | AnonymousUser) -> Q:
+    """Deals whose account team the user is on (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(id__in=DealMember.objects.filter(user_id=user.pk).values("deal_id"))
+
+
 class DealQuerySet(models.QuerySet["Deal"]):
     """Queries over deals; a deal is visible when its company is, or to the members of its team."""
 
@@ -114,9 +121,7 @@ class DealQuerySet(models.QuerySet["Deal"]):
         else:
             deals = self
             condition = Q(company_id__in=companies)
-        if user.is_authenticated:
-            condition |= Q(id__in=DealMember.objects.filter(user_id=user.pk).values("deal_id"))
-        return deals, condition
+        return deals, condition | _on_deal_team(user)
 
     def visible_through_company(self, user: User | AnonymousUser) -> DealQuerySet:
         """The deals visible_to gives, tested on each deal's own company (a join) instead of against the
@@ -126,9 +131,7 @@ class DealQuerySet(models.QuerySet["Deal"]):
         condition = company_visibility_q(user, prefix="company__")
         if condition is None:
             return self
-        if user.is_authenticated:
-            condition |= Q(id__in=DealMember.objects.filter(user_id=user.pk).values("deal_id"))
-        return self.filter(condition)
+        return self.filter(condition | _on_deal_team(user))
 
 
 class Deal(VersionedModel):

@@ -124,7 +124,7 @@ class ContractLineOut(Schema):
     quantity: str
     unit_price: str
     discount_percent: str
-    vat_rate: str
+    tax_rate: str
     line_subtotal: str
     line_tax: str
 
@@ -325,7 +325,7 @@ def contract_out(contract: Contract, user: User) -> dict[str, Any]:
                 "quantity": decimal_text(line.quantity),
                 "unit_price": decimal_text(line.unit_price),
                 "discount_percent": decimal_text(line.discount_percent),
-                "vat_rate": decimal_text(line.vat_rate),
+                "tax_rate": decimal_text(line.tax_rate),
                 "line_subtotal": decimal_text(line.line_subtotal),
                 "line_tax": decimal_text(line.line_tax),
             }

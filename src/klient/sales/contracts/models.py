@@ -235,7 +235,7 @@ class ContractLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=4)
     discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2, default=0)
-    vat_rate = models.DecimalField(_("VAT rate %"), max_digits=5, decimal_places=2)
+    tax_rate = models.DecimalField(_("VAT rate %"), max_digits=5, decimal_places=2)
     line_subtotal = models.DecimalField(_("amount"), max_digits=18, decimal_places=4)
     line_tax = models.DecimalField(_("VAT"), max_digits=18, decimal_places=4)
 

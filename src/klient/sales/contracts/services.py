@@ -255,7 +255,7 @@ def contract_create_from_quote(
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
-            vat_rate=line.tax_rate,
+            tax_rate=line.tax_rate,
             line_subtotal=line.line_subtotal,
             line_tax=line.line_tax,
         )

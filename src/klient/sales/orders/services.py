@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from klient.catalog.models import Price, Product, Unit
-from klient.catalog.selectors import client_prices, rate_on
+from klient.catalog.selectors import client_prices, convert_unit_price
 from klient.catalog.services import decimal_value
 from klient.core.audit import AuditAction, audit_log, diff, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
@@ -27,9 +27,9 @@ from klient.customers.models import Company, Contact
 from klient.customers.selectors import company_require_visible
 from klient.mail.models import MailPurpose, OutboxMessage
 from klient.mail.services import contact_language, mail_to_contact
-from klient.sales.contracts.models import Contract, ContractStatus
+from klient.sales.contracts.models import Contract, ContractLine, ContractStatus
 from klient.sales.orders.models import Order, OrderCounter, OrderDelayNotice, OrderLine, OrderStatus
-from klient.sales.quotes.models import PriceSource, Quote, QuoteStatus
+from klient.sales.quotes.models import PriceSource, Quote, QuoteLine, QuoteStatus
 from klient.sales.quotes.services import line_amounts, money_round
 from klient.webhooks.models import WebhookEvent
 from klient.webhooks.services import webhook_emit
@@ -84,28 +84,32 @@ def order_create_from_quote(
         promised_date=promised_date or today + datetime.timedelta(days=DEFAULT_LEAD_DAYS),
         owner=actor,
     )
-    lines = [
-        OrderLine(
-            order=order,
-            position=line.position,
-            product_id=line.product_id,
-            sku=line.sku,
-            name=line.name,
-            unit=line.unit,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            tax_rate=line.tax_rate,
-            line_subtotal=line.line_subtotal,
-            line_tax=line.line_tax,
-        )
-        for line in current.lines.order_by("position")
-    ]
+    lines = [_copied(line) for line in current.lines.order_by("position")]
+    for line in lines:
+        line.order = order
     OrderLine.objects.bulk_create(lines)
     changes = diff({}, snapshot(order, Order.AUDITED_FIELDS))
     changes["quote"] = {"from": None, "to": current.pk, "from_label": None, "to_label": current.label}
     audit_log(instance=order, action=AuditAction.CREATE, actor=actor, changes=changes)
     return order
+
+
+def _copied(line: QuoteLine | ContractLine) -> OrderLine:
+    """An order line as the quote's or contract's line reads (its order set by the caller)."""
+    assert line.product_id is not None  # a contract's line whose product is gone is refused before
+    return OrderLine(
+        position=line.position,
+        product_id=line.product_id,
+        sku=line.sku,
+        name=line.name,
+        unit=line.unit,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        discount_percent=line.discount_percent,
+        tax_rate=line.tax_rate,
+        line_subtotal=line.line_subtotal,
+        line_tax=line.line_tax,
+    )
 
 
 @dataclass
@@ -145,11 +149,7 @@ def _contract_lines(contract: Contract, entries: list[OrderLineInput], on: datet
         except ValidationError as error:
             errors.update({field: messages[0] for field, messages in error.message_dict.items()})
             continue
-        unit_price = price.amount
-        if price.currency != contract.currency:
-            unit_price = (
-                price.amount * rate_on(price.currency, on) / rate_on(contract.currency, on)
-            ).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        unit_price = convert_unit_price(price.amount, price.currency, contract.currency, on)
         discount = price.discount_percent
         if price.source != PriceSource.CUSTOMER_PRICE and contract.discount_percent is not None:
             discount = contract.discount_percent
@@ -209,22 +209,7 @@ def order_create_from_contract(
                     % {"position": gone[0]}
                 }
             )
-        made = [
-            OrderLine(
-                position=line.position,
-                product_id=line.product_id or 0,
-                sku=line.sku,
-                name=line.name,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount_percent=line.discount_percent,
-                tax_rate=line.vat_rate,
-                line_subtotal=line.line_subtotal,
-                line_tax=line.line_tax,
-            )
-            for line in own
-        ]
+        made = [_copied(line) for line in own]
         if not made:
             raise ValidationError({"lines": _("This contract has no lines of its own: say what is ordered.")})
     subtotal = sum((line.line_subtotal for line in made), Decimal(0))

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from klient.catalog.models import Product, minor_unit, validate_currency
-from klient.catalog.selectors import client_prices, rate_on
+from klient.catalog.selectors import client_prices, convert_unit_price
 from klient.catalog.services import decimal_value
 from klient.core.audit import AuditAction, audit_log, diff, snapshot
 from klient.core.exceptions import NotAllowed, VersionConflict
@@ -58,7 +58,6 @@ logger = logging.getLogger(__name__)
 QUOTE_FIELDS = {"contact", "deal", "language", "currency", "valid_until", "introduction"}
 # Lines of one quote, at most.
 MAX_LINES = 1000
-FOUR_PLACES = Decimal("0.0001")
 
 
 def money_round(amount: Decimal, currency: str) -> Decimal:
@@ -97,13 +96,6 @@ def _may(actor: User, permission: str, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _convert_price(amount: Decimal, source: str, target: str, on: datetime.date) -> Decimal:
-    """A unit price in another currency at the day's rates, to four decimals (a total is rounded later)."""
-    if source == target:
-        return amount
-    return (amount * rate_on(source, on) / rate_on(target, on)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
-
-
 @dataclass
 class LineInput:
     """A line as asked for: the product, the quantity, and optionally the discount and the unit price."""
@@ -137,7 +129,7 @@ def _lines(quote: Quote, company: Company, entries: Iterable[Any]) -> list[Quote
                 unit_price = decimal_value(entry.unit_price, f"{where}.unit_price", places=4)
                 source = PriceSource.MANUAL
             elif price is not None:
-                unit_price = _convert_price(price.amount, price.currency, quote.currency, quote.issued_on)
+                unit_price = convert_unit_price(price.amount, price.currency, quote.currency, quote.issued_on)
                 source = PriceSource(price.source)
             else:
                 raise ValidationError(
