@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "klient.activities.greetings",
     "klient.activities.calendars",
     "klient.mail",
+    "klient.service",
     "klient.reports",
     "klient.webhooks",
 ]

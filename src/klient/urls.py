@@ -24,6 +24,7 @@ urlpatterns = [
     path("orders/", include("klient.sales.orders.urls")),
     path("contracts/", include("klient.sales.contracts.urls")),
     path("q/", include("klient.sales.quotes.public_urls")),
+    path("service/", include("klient.service.urls")),
     path("webhooks/", include("klient.webhooks.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

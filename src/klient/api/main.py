@@ -148,6 +148,9 @@ def _add_routers() -> None:
     from klient.sales.orders.api import router as orders_router
     from klient.sales.quotes.api import public_router as quotes_public_router
     from klient.sales.quotes.api import router as quotes_router
+    from klient.service.api import router as tickets_router
+    from klient.service.intake_api import router as intake_router
+    from klient.service.sla_api import router as sla_router
     from klient.webhooks.api import router as webhooks_router
 
     api.add_router("/", core_router)
@@ -170,6 +173,11 @@ def _add_routers() -> None:
     api.add_router("/", orders_router)
     api.add_router("/", contracts_router)
     api.add_router("/", webhooks_router)
+    # The service desk: /tickets (api), /mail/quarantine and /mailboxes (intake_api), /business-calendars
+    # and /sla-policies (sla_api).
+    api.add_router("/", tickets_router)
+    api.add_router("/", intake_router)
+    api.add_router("/", sla_router)
 
 
 _add_routers()

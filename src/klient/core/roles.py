@@ -155,6 +155,20 @@ CONTRACTS_WORK = [
     "contracts.change_disagreement",
 ]
 CONTRACTS_APPROVE = ["contracts.approve_contract", "contracts.add_contracttemplate"]
+# Service desk: agents work tickets (reply, note, claim, merge, split, macros); managers also keep queues,
+# routing, calendars, SLA policies, macros and mailboxes and see the mail quarantine; the sales side and
+# read-only users read the tickets of the companies they see.
+TICKETS_READ = ["service.view_ticket", "service.view_ticketmessage"]
+TICKETS_WORK = [*TICKETS_READ, "service.add_ticket", "service.change_ticket", "service.view_macro", "service.view_queue"]
+SERVICE_SETUP = [
+    f"service.{action}_{model}"
+    for model in (
+        "queue", "queuemember", "routingrule", "category", "businesscalendar", "slapolicy", "slatarget",
+        "macro", "macrotext", "mailbox", "logaddress",
+    )
+    for action in ("view", "add", "change", "delete")
+]  # fmt: skip
+QUARANTINE = ["service.view_inboundmail", "service.manage_quarantine"]
 PIPELINES_EDIT = ["sales.add_pipeline", "sales.change_pipeline", "sales.add_stage", "sales.change_stage"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
@@ -162,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Administrators are superusers; the webhooks permission is named too, for a group given it by hand.
     Role.ADMIN: ["webhooks.manage_webhooks"],
     Role.SALES_MANAGER: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -192,6 +207,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *MAILING,
     ],
     Role.ACCOUNT_MANAGER: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -212,6 +228,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.TELESALES: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -229,6 +246,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.SALES_CONSULTANT: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -245,6 +263,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *AUDIT,
     ],
     Role.PRESALES: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -260,8 +279,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ACTIVITY_WRITE,
         *AUDIT,
     ],
-    Role.SERVICE_AGENT: [*CATALOG_READ, *MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
+    Role.SERVICE_AGENT: [*TICKETS_WORK, *CATALOG_READ, *MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
     Role.SERVICE_MANAGER: [
+        *TICKETS_WORK,
+        *SERVICE_SETUP,
+        *QUARANTINE,
         *CATALOG_READ,
         *MAIL_SEND,
         *COMPANY_READ,
@@ -292,6 +314,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ACTIVITY_READ,
     ],
     Role.READ_ONLY: [
+        *TICKETS_READ,
         *CATALOG_READ,
         *DEALS_READ,
         *QUOTES_READ,

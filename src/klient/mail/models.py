@@ -123,6 +123,8 @@ class OutboxMessage(models.Model):
     )
     to_email = models.EmailField(_("to"))
     to_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    # Addresses in copy (a ticket's participants).
+    cc = models.JSONField(_("copy"), default=list, blank=True)
     from_email = models.CharField(_("from"), max_length=254, blank=True)
     reply_to = models.EmailField(_("reply to"), blank=True)
     subject = models.CharField(_("subject"), max_length=255)

@@ -221,6 +221,18 @@ def _create(*, key: str, attachments: Iterable[Attachment], **fields: Any) -> tu
     return message, True
 
 
+def mail_queue(*, key: str, to_email: str, subject: str, body: str, attachments: Sequence[Attachment] = (), **fields: Any) -> OutboxMessage:
+    """Queue one message to any address (a ticket's requester and those in copy), without the checks and
+    the timeline entry of mail_to_contact; a key already used returns that message and queues nothing."""
+    now = timezone.now()
+    fields.setdefault("created_at", now)
+    fields.setdefault("next_attempt_at", now)
+    message, _created = _create(
+        key=key, attachments=attachments, to_email=to_email, subject=" ".join(subject.split())[:255], body=body, **fields
+    )
+    return message
+
+
 def _activity_purpose(purpose: str) -> str:
     return purpose if purpose in Purpose.values else ""
 
@@ -425,6 +437,7 @@ def _email(message: OutboxMessage) -> EmailMultiAlternatives:
         body=message.body,
         from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
         to=[to],
+        cc=list(message.cc) or None,
         reply_to=[message.reply_to] if message.reply_to else None,
         headers={**message.headers, "Message-ID": message.message_id},
     )

@@ -23,6 +23,9 @@ class WebhookEvent(models.TextChoices):
     QUOTE_DECLINED = "quote.declined", _("Quote declined")
     CONTRACT_SIGNED = "contract.signed", _("Contract signed")
     ORDER_DELAYED = "order.delayed", _("Order delayed")
+    TICKET_CREATED = "ticket.created", _("Ticket created")
+    TICKET_SLA_BREACHED = "ticket.sla_breached", _("Ticket's SLA breached")
+    TICKET_RESOLVED = "ticket.resolved", _("Ticket resolved")
     # The test an administrator sends from the subscription's page; nobody subscribes to it.
     PING = "ping", _("Test ping")
 

@@ -1,0 +1,5 @@
+"""(API to come)"""
+
+from ninja import Router
+
+router = Router()

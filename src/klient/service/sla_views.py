@@ -1,0 +1,5 @@
+"""(pages to come)"""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
