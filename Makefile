@@ -62,7 +62,7 @@ unit: install-dev
 ## The database-touching suite again on PostgreSQL (skipped with a message when no server answers).
 postgres: install-dev
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -n 2 tests/core tests/customers tests/activities tests/api tests/reports tests/greetings tests/calendars tests/mail tests/calllists tests/catalog tests/competitors tests/webhooks tests/sales tests/quotes tests/orders tests/contracts tests/service tests/kb; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" -n 2 tests/core tests/customers tests/activities tests/api tests/reports tests/greetings tests/calendars tests/mail tests/calllists tests/catalog tests/competitors tests/webhooks tests/sales tests/quotes tests/orders tests/contracts tests/service tests/portal tests/kb; \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: PostgreSQL suite not run"; \
 	  if [ -n "$$CI" ]; then exit 1; fi; fi
 

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "klient.activities.calendars",
     "klient.mail",
     "klient.service",
+    "klient.service.kb",
+    "klient.service.portal",
     "klient.reports",
     "klient.webhooks",
 ]
@@ -266,6 +268,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("KLIENT_FROM_EMAIL", "Klient <klient@localho
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Mailings send at most this many messages a minute each (see klient.mail).
 MAIL_RATE_PER_MINUTE = int(os.environ.get("KLIENT_MAIL_RATE_PER_MINUTE", "30"))
+# Mail intake (klient mailgate / fetchmail): an attachment over this size is noted, not kept; a sender gets
+# at most this many acknowledgements of new tickets an hour.
+KLIENT_MAIL_MAX_ATTACHMENT_BYTES = int(
+    float(os.environ.get("KLIENT_MAIL_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
+)
+KLIENT_ACK_PER_SENDER_PER_HOUR = int(os.environ.get("KLIENT_ACK_PER_SENDER_PER_HOUR", "3"))
 # The currency exchange rates are stored against (ISO 4217).
 BASE_CURRENCY = os.environ.get("KLIENT_BASE_CURRENCY", "EUR").strip().upper() or "EUR"
 # Documents sent to customers (quotes): the company's name, its details (address, tax id; one per line)
@@ -329,6 +337,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     "webhooks-sweep": {
         "task": "klient.webhooks.tasks.webhook_sweep",
+        "schedule": crontab(minute="*"),
+    },
+    # Mail intake: poll the IMAP mailboxes; process again what a crashed mailgate left received.
+    "mail-fetch": {
+        "task": "klient.service.tasks.mail_fetch",
+        "schedule": crontab(minute="*"),
+    },
+    "mail-intake-sweep": {
+        "task": "klient.service.tasks.mail_intake_sweep",
+        "schedule": crontab(minute="*/3"),
+    },
+    # SLA: warn at 75 % of a target, escalate at its breach (klient.service.sla.sla_escalate).
+    "sla-escalate": {
+        "task": "klient.service.tasks.sla_escalate_due",
         "schedule": crontab(minute="*"),
     },
     # Daily: signed contracts become active on their start, active ones expire after their end.

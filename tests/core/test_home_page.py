@@ -61,6 +61,7 @@ def test_a_manager_sees_only_companies_they_own_there(login, mike, alice):
                 "deals",
                 "catalog",
                 "contracts",
+                "kb",
                 "competitors",
                 "call_lists",
                 "calendar",
@@ -80,6 +81,7 @@ def test_a_manager_sees_only_companies_they_own_there(login, mike, alice):
                 "deals",
                 "catalog",
                 "contracts",
+                "kb",
                 "competitors",
                 "call_lists",
                 "calendar",
@@ -90,8 +92,22 @@ def test_a_manager_sees_only_companies_they_own_there(login, mike, alice):
                 "delegations",
             ],
         ),
-        ("sam", ["home", "my_day", "companies", "contacts", "catalog", "calendar", "mail", "delegations"]),
-        ("paula", ["home"]),
+        (
+            "sam",
+            [
+                "home",
+                "my_day",
+                "companies",
+                "contacts",
+                "catalog",
+                "service_desk",
+                "satisfaction",
+                "kb",
+                "calendar",
+                "mail",
+                "delegations",
+            ],
+        ),
         (
             "root",
             [
@@ -102,6 +118,9 @@ def test_a_manager_sees_only_companies_they_own_there(login, mike, alice):
                 "deals",
                 "catalog",
                 "contracts",
+                "service_desk",
+                "satisfaction",
+                "kb",
                 "competitors",
                 "call_lists",
                 "calendar",
@@ -132,3 +151,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/"
+
+
+def test_a_portal_customer_is_sent_to_the_portal(login, paula):
+    response = login(paula).get("/")
+    assert (response.status_code, response["Location"]) == (302, "/portal/")

@@ -80,6 +80,12 @@ from klient.sales.quotes.services import (
     quote_send,
 )
 from klient.sales.services import deal_create
+from klient.service.kb.models import Article, ArticleTranslation, ArticleVersion, ArticleVote, KbCategory
+from klient.service.kb.services import article_create, article_set_status, category_create, translation_save
+from klient.service.models import BusinessCalendar, Satisfaction, SlaPolicy, SlaTarget, Ticket, TicketMessage
+from klient.service.portal.models import PortalAccount, SignInLink
+from klient.service.satisfaction import satisfaction_rate, satisfaction_token
+from klient.service.services import FileInput, MessageInput, customer_message_add, ticket_open, ticket_update
 from klient.webhooks.models import WebhookDelivery, WebhookSubscription
 from klient.webhooks.services import webhook_subscription_create
 from tests.conftest import PASSWORD
@@ -157,8 +163,21 @@ CALLS_PERIOD = "{}?start=2026-02-01&end=2026-02-28"
 ALICE_ROW = "<td>Alice</td>"
 COMPETITOR_CHANGES = ("competitors", "audit")
 
+
+def portal_only(outcome: Outcome, path: str) -> dict[str, Outcome]:
+    """The customer portal's pages: here `wrong_role` is the portal customer paula, the one persona who
+    gets in; staff are refused; the anonymous are sent to the portal's own sign-in."""
+    return {
+        "anonymous": redirect(f"/portal/login/?next={path}"),
+        "wrong_role": outcome,
+        **dict.fromkeys(("other_team", "owner", "manager", "admin"), FORBIDDEN),
+    }
+
+
+PORTAL_TICKET = "/portal/tickets/{ticket_number}/"
+
 UI_VIEWS: dict[str, Spec] = {
-    "core:home": Spec("get", "/", everyone(ok("Hello,"))),
+    "core:home": Spec("get", "/", everyone(ok("Hello,"), wrong_role=redirect("/portal/"))),
     "core:search": Spec(
         "get",
         "/search/?q=acme",
@@ -361,6 +380,7 @@ UI_VIEWS: dict[str, Spec] = {
                     "quotes",
                     "orders",
                     "contracts",
+                    "portal",
                     "audit",
                 ),
             ),
@@ -1231,7 +1251,273 @@ UI_VIEWS: dict[str, Spec] = {
         {p: ok("This proposal can no longer be answered.", status=409) for p in PERSONAS},
         data={"answer": "accept", "comment": "Yes"},
     ),
-    # Webhooks (tests/webhooks/ go into detail): administrators only.
+    # The customer portal (tests/portal/ go into detail). paula is Olga Orders' portal account; the
+    # world's ticket of Olga's is resolved, rated 4, with a public message carrying a file.
+    "portal:login": Spec(
+        "get",
+        "/portal/login/",
+        {**{p: ok("With a link by email") for p in PERSONAS}, "wrong_role": redirect("/portal/")},
+    ),
+    "portal:link_request": Spec(
+        "post",
+        "/portal/login/link/",
+        {p: ok("If nobody@example.com belongs to a portal account") for p in PERSONAS},
+        data={"email": "nobody@example.com"},
+    ),
+    "portal:link_sign_in": Spec(
+        "get", "/portal/link/matrix-token/", {p: ok('data-action="use-link"') for p in PERSONAS}
+    ),
+    "portal:logout": Spec("post", "/portal/logout/", {p: redirect("/portal/login/") for p in PERSONAS}),
+    "portal:ticket_list": Spec("get", "/portal/", portal_only(ok("Matrix ticket"), "/portal/")),
+    "portal:ticket_new": Spec(
+        "get", "/portal/tickets/new/", portal_only(ok("Kind of request"), "/portal/tickets/new/")
+    ),
+    "portal:ticket_detail": Spec(
+        "get", PORTAL_TICKET, portal_only(ok("Matrix message", "matrix.txt"), PORTAL_TICKET)
+    ),
+    "portal:ticket_reply": Spec(
+        "post",
+        PORTAL_TICKET + "reply/",
+        portal_only(redirect(PORTAL_TICKET, changes=("portal", "audit")), PORTAL_TICKET + "reply/"),
+        data={"body": "Matrix answer"},
+    ),
+    "portal:ticket_close": Spec(
+        "post",
+        PORTAL_TICKET + "close/",
+        portal_only(redirect(PORTAL_TICKET, changes=("portal", "audit")), PORTAL_TICKET + "close/"),
+    ),
+    "portal:ticket_rate": Spec(
+        "post",
+        PORTAL_TICKET + "rate/",
+        portal_only(redirect(PORTAL_TICKET, changes=("portal",)), PORTAL_TICKET + "rate/"),
+        data={"rating": "5", "comment": "Matrix praise"},
+    ),
+    "portal:attachment": Spec(
+        "get",
+        PORTAL_TICKET + "files/{ticket_file}/",
+        portal_only(ok("Matrix file"), PORTAL_TICKET + "files/{ticket_file}/"),
+    ),
+    "portal:profile": Spec("get", "/portal/profile/", portal_only(ok("Set password"), "/portal/profile/")),
+    # No sign-in: the rating link of the resolution mail and the embeddable web form.
+    "portal:rate": Spec(
+        "get", "/portal/rate/{rating_token}/", {p: ok("You rated this ticket 4 of 5") for p in PERSONAS}
+    ),
+    "portal:web_form": Spec("get", "/portal/form/", {p: ok('name="stamp"') for p in PERSONAS}),
+    # Staff invite a contact they see (Greta has an address) when they may change contacts.
+    "portal:invite": Spec(
+        "post",
+        "/portal/invite/{greta}/",
+        everyone(
+            redirect("/companies/contacts/{greta}/", changes=("portal", "users", "mail")),
+            wrong_role=FORBIDDEN,
+            other_team=HIDDEN,
+        ),
+    ),
+    "satisfaction:summary": Spec(
+        "get",
+        "/service/satisfaction/",
+        everyone(
+            ok("Matrix comment"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("Customer satisfaction", lacks=("Matrix comment",)),
+        ),
+    ),
+    # Mail intake (tests/service/test_intake_pages.py go into detail): service managers and administrators.
+    "service:quarantine_list": Spec(
+        "get",
+        "/service/mail/quarantine/",
+        everyone(FORBIDDEN, admin=ok("Matrix quarantine", "The message is empty.")),
+    ),
+    "service:quarantine_detail": Spec(
+        "get",
+        "/service/mail/quarantine/{inbound}/",
+        everyone(FORBIDDEN, admin=ok("Matrix quarantine", "Process again")),
+    ),
+    "service:quarantine_raw": Spec(
+        "get", "/service/mail/quarantine/{inbound}/raw.eml", everyone(FORBIDDEN, admin=ok())
+    ),
+    "service:quarantine_reprocess": Spec(
+        "post",
+        "/service/mail/quarantine/{inbound}/reprocess/",
+        everyone(FORBIDDEN, admin=redirect("/service/mail/quarantine/{inbound}/", changes=("intake",))),
+    ),
+    "service:mailbox_list": Spec(
+        "get", "/service/mail/mailboxes/", everyone(FORBIDDEN, admin=ok("Matrix box"))
+    ),
+    "service:mailbox_create": Spec(
+        "get", "/service/mail/mailboxes/new/", everyone(FORBIDDEN, admin=ok('name="host"'))
+    ),
+    "service:mailbox_edit": Spec(
+        "get", "/service/mail/mailboxes/{mailbox}/edit/", everyone(FORBIDDEN, admin=ok('value="Matrix box"'))
+    ),
+    "service:mailbox_test": Spec(
+        "post",
+        "/service/mail/mailboxes/{mailbox}/test/",
+        everyone(FORBIDDEN, admin=redirect("/service/mail/mailboxes/")),
+    ),
+    "service:log_address_list": Spec(
+        "get", "/service/mail/log-addresses/", everyone(FORBIDDEN, admin=ok("matrix-log@klient.example"))
+    ),
+    "service:log_address_delete": Spec(
+        "post",
+        "/service/mail/log-addresses/{log_address}/delete/",
+        everyone(FORBIDDEN, admin=redirect("/service/mail/log-addresses/", changes=("intake",))),
+    ),
+    # Tickets and queues (tests/service/test_tickets_pages.py go into detail). The world's ticket is Olga
+    # Orders' (Acme, resolved): the sales side reads it, only the service desk and administrators work it.
+    "service:ticket_list": Spec(
+        "get",
+        "/service/tickets/?all=1",
+        everyone(
+            ok("Matrix ticket"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("No tickets found.", lacks=("Matrix ticket",)),
+        ),
+    ),
+    "service:ticket_bulk_claim": Spec(
+        "post",
+        "/service/tickets/claim/",
+        everyone(
+            FORBIDDEN,
+            admin=redirect(
+                "/service/tickets/?assignee=me&status=open", changes=("portal", "service", "audit")
+            ),
+        ),
+        data={"selected": "{ticket_number}"},
+    ),
+    "service:ticket_create": Spec(
+        "get", "/service/tickets/new/", everyone(FORBIDDEN, admin=ok("Log a call as a ticket"))
+    ),
+    "service:ticket_attachment": Spec(
+        "get",
+        "/service/tickets/files/{ticket_file}/",
+        everyone(ok("Matrix file"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "service:ticket": Spec(
+        "get",
+        "/service/tickets/{ticket_number}/",
+        everyone(ok("Matrix ticket", "Matrix message"), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "service:ticket_update": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/update/",
+        everyone(
+            FORBIDDEN,
+            admin=redirect("/service/tickets/{ticket_number}/", changes=("portal", "service", "audit")),
+        ),
+        data={"root_cause": "Matrix cause", "version": "{ticket_version}"},
+    ),
+    "service:ticket_reply": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/reply/",
+        everyone(
+            FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/#conversation", changes=("portal",))
+        ),
+        data={"body": "Matrix note", "public": "0"},
+    ),
+    "service:ticket_macro": Spec(
+        "get",
+        "/service/tickets/{ticket_number}/macro/?macro=0",
+        everyone(FORBIDDEN, admin=ok('id="id_body"')),
+    ),
+    "service:ticket_claim": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/claim/",
+        everyone(
+            FORBIDDEN,
+            admin=redirect("/service/tickets/{ticket_number}/", changes=("portal", "service", "audit")),
+        ),
+    ),
+    # Merging into, linking to and splitting off what does not exist is refused and changes nothing.
+    "service:ticket_merge": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/merge/",
+        everyone(FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/")),
+        data={"into": "1"},
+    ),
+    "service:ticket_split": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/split/999999/",
+        everyone(FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/")),
+    ),
+    "service:ticket_link": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/link/",
+        everyone(FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/#links")),
+        data={"other": "1", "kind": "related"},
+    ),
+    "service:ticket_time": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/time/",
+        everyone(FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/", changes=("service",))),
+        data={"minutes": "5"},
+    ),
+    "service:participant_add": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/participants/",
+        everyone(
+            FORBIDDEN,
+            admin=redirect("/service/tickets/{ticket_number}/#participants", changes=("service", "audit")),
+        ),
+        data={"email": "matrix-cc@acme.example"},
+    ),
+    "service:participant_remove": Spec(
+        "post",
+        "/service/tickets/{ticket_number}/participants/999999/remove/",
+        everyone(FORBIDDEN, admin=redirect("/service/tickets/{ticket_number}/#participants")),
+    ),
+    "service:queue_list": Spec("get", "/service/queues/", everyone(FORBIDDEN, admin=ok("Support"))),
+    "service:queue_create": Spec(
+        "get", "/service/queues/new/", everyone(FORBIDDEN, admin=ok('name="assignment"'))
+    ),
+    "service:queue_edit": Spec(
+        "get", "/service/queues/{support_queue}/", everyone(FORBIDDEN, admin=ok('value="Support"'))
+    ),
+    "service:rule_list": Spec("get", "/service/routing/", everyone(FORBIDDEN, admin=ok("No rules yet."))),
+    "service:rule_create": Spec(
+        "get", "/service/routing/new/", everyone(FORBIDDEN, admin=ok('name="recipient"'))
+    ),
+    "service:rule_edit": Spec("get", "/service/routing/999999/", everyone(FORBIDDEN, admin=HIDDEN)),
+    "service:category_list": Spec(
+        "get", "/service/categories/", everyone(FORBIDDEN, admin=ok("New category"))
+    ),
+    "service:category_edit": Spec("get", "/service/categories/999999/", everyone(FORBIDDEN, admin=HIDDEN)),
+    "service:macro_list": Spec("get", "/service/macros/", everyone(FORBIDDEN, admin=ok("No macros yet."))),
+    "service:macro_create": Spec(
+        "get", "/service/macros/new/", everyone(FORBIDDEN, admin=ok('name="text_en"'))
+    ),
+    "service:macro_edit": Spec("get", "/service/macros/999999/", everyone(FORBIDDEN, admin=HIDDEN)),
+    "service:complaint_list": Spec(
+        "get", "/service/complaints/", everyone(ok("No complaints in this period."), wrong_role=FORBIDDEN)
+    ),
+    "service:complaint_export": Spec(
+        "get", "/service/complaints/export.csv", everyone(ok("number,subject,company"), wrong_role=FORBIDDEN)
+    ),
+    "service:complaint_export_xlsx": Spec(
+        "get", "/service/complaints/export.xlsx", everyone(ok(), wrong_role=FORBIDDEN)
+    ),
+    # Business calendars and SLA policies (tests/service/test_sla_views.py go into detail): service
+    # managers and administrators.
+    "service:sla_calendar_list": Spec(
+        "get", "/service/calendars/", everyone(FORBIDDEN, admin=ok('data-calendar="', "Standard hours"))
+    ),
+    "service:sla_calendar_create": Spec(
+        "get", "/service/calendars/new/", everyone(FORBIDDEN, admin=ok('name="hours_mon"'))
+    ),
+    "service:sla_calendar": Spec(
+        "get",
+        "/service/calendars/{sla_calendar}/",
+        everyone(FORBIDDEN, admin=ok("Due time calculator", 'value="Standard hours"')),
+    ),
+    "service:sla_policy_list": Spec(
+        "get", "/service/sla-policies/", everyone(FORBIDDEN, admin=ok('data-policy="', "Standard"))
+    ),
+    "service:sla_policy_create": Spec(
+        "get", "/service/sla-policies/new/", everyone(FORBIDDEN, admin=ok("data-targets"))
+    ),
+    "service:sla_policy": Spec(
+        "get", "/service/sla-policies/{sla_policy}/", everyone(FORBIDDEN, admin=ok('value="Standard"'))
+    ),
     "webhooks:subscription_list": Spec(
         "get", "/webhooks/", everyone(FORBIDDEN, admin=ok('data-subscription="', "Matrix hook"))
     ),
@@ -1330,6 +1616,55 @@ UI_VIEWS: dict[str, Spec] = {
         ),
         wrong_role="sam",
     ),
+    # Knowledge base (tests/kb/ go into detail): the sales side reads internal articles, only writers
+    # (service roles, administrators) change them; /help/ shows public articles to anyone, signed in or not.
+    "kb:article_list": Spec(
+        "get", "/kb/", everyone(ok("Matrix internal", "Matrix public"), wrong_role=FORBIDDEN)
+    ),
+    "kb:article_create": Spec("get", "/kb/new/", everyone(FORBIDDEN, admin=ok('name="title"'))),
+    "kb:category_list": Spec("get", "/kb/categories/", everyone(ok("Matrix shelf"), wrong_role=FORBIDDEN)),
+    "kb:category_edit": Spec(
+        "get", "/kb/categories/{kb_category}/", everyone(FORBIDDEN, admin=ok('value="Matrix shelf"'))
+    ),
+    "kb:article_detail": Spec(
+        "get", "/kb/{kb_article}/", everyone(ok("Matrix internal", "data-tab="), wrong_role=FORBIDDEN)
+    ),
+    "kb:article_settings": Spec(
+        "post",
+        "/kb/{kb_article}/settings/",
+        everyone(FORBIDDEN, admin=redirect("/kb/{kb_article}/", changes=("kb", "audit"))),
+        data={"slug": "matrix-moved"},
+    ),
+    "kb:article_status": Spec(
+        "post",
+        "/kb/{kb_article}/status/",
+        everyone(FORBIDDEN, admin=redirect("/kb/{kb_article}/", changes=("kb", "audit"))),
+        data={"status": "public"},
+    ),
+    "kb:translation_edit": Spec(
+        "get", "/kb/{kb_article}/edit/pl/", everyone(FORBIDDEN, admin=ok('name="body"', "Matrix text"))
+    ),
+    "kb:version_list": Spec(
+        "get",
+        "/kb/{kb_article}/versions/en/",
+        everyone(ok('data-version="1"', 'data-version="2"'), wrong_role=FORBIDDEN),
+    ),
+    "kb:version_restore": Spec(
+        "post",
+        "/kb/{kb_article}/versions/en/restore/",
+        everyone(FORBIDDEN, admin=redirect("/kb/{kb_article}/versions/en/", changes=("kb", "audit"))),
+        data={"number": "1"},
+    ),
+    "kb_public:home": Spec(
+        "get", "/help/", {p: ok("Matrix public", lacks=("Matrix internal",)) for p in PERSONAS}
+    ),
+    "kb_public:article": Spec("get", "/help/matrix-public/", {p: ok("Matrix public") for p in PERSONAS}),
+    "kb_public:vote": Spec(
+        "post",
+        "/help/matrix-public/vote/",
+        {p: redirect("/help/matrix-public/?lang=en", changes=("kb",)) for p in PERSONAS},
+        data={"helpful": "yes"},
+    ),
 }
 
 
@@ -1411,6 +1746,7 @@ API_OPERATIONS: dict[str, Spec] = {
                     "quotes",
                     "orders",
                     "contracts",
+                    "portal",
                     "audit",
                 ),
             ),
@@ -2418,6 +2754,111 @@ API_OPERATIONS: dict[str, Spec] = {
         data={"currency": "PLN", "on": "2026-03-02", "rate": "0.25"},
     ),
     # Webhooks: administrators only.
+    "GET /api/v1/mail/quarantine": Spec(
+        "get", "/api/v1/mail/quarantine", api_everyone(FORBIDDEN, admin=ok('"subject": "Matrix quarantine"'))
+    ),
+    "GET /api/v1/mail/quarantine/{inbound_id}": Spec(
+        "get",
+        "/api/v1/mail/quarantine/{inbound}",
+        api_everyone(FORBIDDEN, admin=ok('"parse_error": "The message is empty."')),
+    ),
+    "POST /api/v1/mail/quarantine/{inbound_id}/reprocess": Spec(
+        "post",
+        "/api/v1/mail/quarantine/{inbound}/reprocess",
+        api_everyone(FORBIDDEN, admin=ok('"status": "quarantined"', changes=("intake",))),
+    ),
+    # Tickets (tests/service/test_tickets_api.py go into detail): read as in the UI, worked by the service
+    # desk and administrators only.
+    "GET /api/v1/tickets": Spec(
+        "get",
+        "/api/v1/tickets",
+        api_everyone(ok('"subject": "Matrix ticket"'), wrong_role=FORBIDDEN, other_team=ok('"items": []')),
+    ),
+    "POST /api/v1/tickets": Spec(
+        "post",
+        "/api/v1/tickets",
+        api_everyone(
+            FORBIDDEN,
+            admin=ok('"subject": "Matrix API ticket"', status=201, changes=("portal", "service", "audit")),
+        ),
+        data={"subject": "Matrix API ticket", "body": "Matrix body", "company": "{company}"},
+    ),
+    "GET /api/v1/tickets/{number}": Spec(
+        "get",
+        "/api/v1/tickets/{ticket_number}",
+        api_everyone(ok('"subject": "Matrix ticket"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "PATCH /api/v1/tickets/{number}": Spec(
+        "patch",
+        "/api/v1/tickets/{ticket_number}",
+        api_everyone(FORBIDDEN, admin=ok('"priority": "high"', changes=("portal", "service", "audit"))),
+        data={"version": "{ticket_version}", "priority": "high"},
+    ),
+    "POST /api/v1/tickets/{number}/merge": Spec(
+        "post",
+        "/api/v1/tickets/{ticket_number}/merge",
+        api_everyone(FORBIDDEN, admin=HIDDEN),
+        data={"into": 1},
+        not_found_errors=[{"field": "into", "message": "No ticket with this number, or you may not see it."}],
+    ),
+    "GET /api/v1/tickets/{number}/messages": Spec(
+        "get",
+        "/api/v1/tickets/{ticket_number}/messages",
+        api_everyone(ok('"body_text": "Matrix message"'), wrong_role=FORBIDDEN, other_team=HIDDEN),
+    ),
+    "POST /api/v1/tickets/{number}/messages": Spec(
+        "post",
+        "/api/v1/tickets/{ticket_number}/messages",
+        api_everyone(FORBIDDEN, admin=ok('"body_text": "Matrix note"', status=201, changes=("portal",))),
+        data={"body": "Matrix note", "public": False},
+    ),
+    "GET /api/v1/macros": Spec("get", "/api/v1/macros", api_everyone(FORBIDDEN, admin=ok('"items": []'))),
+    "GET /api/v1/business-calendars": Spec(
+        "get", "/api/v1/business-calendars", api_everyone(FORBIDDEN, admin=ok('"name": "Standard hours"'))
+    ),
+    "POST /api/v1/business-calendars": Spec(
+        "post",
+        "/api/v1/business-calendars",
+        api_everyone(FORBIDDEN, admin=ok('"name": "Matrix calendar"', status=201, changes=("sla", "audit"))),
+        wrong_role="sam",
+        data={"name": "Matrix calendar", "timezone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}},
+    ),
+    "GET /api/v1/business-calendars/{calendar_id}": Spec(
+        "get",
+        "/api/v1/business-calendars/{sla_calendar}",
+        api_everyone(FORBIDDEN, admin=ok('"name": "Standard hours"')),
+    ),
+    "PATCH /api/v1/business-calendars/{calendar_id}": Spec(
+        "patch",
+        "/api/v1/business-calendars/{sla_calendar}",
+        api_everyone(FORBIDDEN, admin=ok('"closed_days": ["2026-12-31"]', changes=("sla", "audit"))),
+        wrong_role="sam",
+        data={"closed_days": ["2026-12-31"]},
+    ),
+    "GET /api/v1/sla-policies": Spec(
+        "get", "/api/v1/sla-policies", api_everyone(FORBIDDEN, admin=ok('"name": "Standard"'))
+    ),
+    "POST /api/v1/sla-policies": Spec(
+        "post",
+        "/api/v1/sla-policies",
+        api_everyone(FORBIDDEN, admin=ok('"name": "Matrix policy"', status=201, changes=("sla", "audit"))),
+        wrong_role="sam",
+        data={
+            "name": "Matrix policy",
+            "calendar": "{sla_calendar}",
+            "targets": [{"priority": "normal", "resolution_minutes": 60}],
+        },
+    ),
+    "GET /api/v1/sla-policies/{policy_id}": Spec(
+        "get", "/api/v1/sla-policies/{sla_policy}", api_everyone(FORBIDDEN, admin=ok('"name": "Standard"'))
+    ),
+    "PATCH /api/v1/sla-policies/{policy_id}": Spec(
+        "patch",
+        "/api/v1/sla-policies/{sla_policy}",
+        api_everyone(FORBIDDEN, admin=ok('"order": 5', changes=("sla", "audit"))),
+        wrong_role="sam",
+        data={"order": 5},
+    ),
     "GET /api/v1/webhooks": Spec(
         "get", "/api/v1/webhooks", api_everyone(FORBIDDEN, admin=ok('"name": "Matrix hook"', '"secret": "'))
     ),
@@ -2533,6 +2974,38 @@ API_OPERATIONS: dict[str, Spec] = {
         "/api/v1/competitor-supplies/{supply}",
         api_everyone(Outcome(204, changes=COMPETITOR_CHANGES), wrong_role=FORBIDDEN, other_team=HIDDEN),
         wrong_role="sam",
+    ),
+    # Knowledge base: every caller lists what they may read (paula, a portal customer, public articles).
+    "GET /api/v1/kb/articles": Spec(
+        "get",
+        "/api/v1/kb/articles",
+        api_everyone(
+            ok('"title": "Matrix internal"', '"title": "Matrix public"'),
+            wrong_role=ok('"title": "Matrix public"', lacks=("Matrix internal",)),
+        ),
+    ),
+    "POST /api/v1/kb/articles": Spec(
+        "post",
+        "/api/v1/kb/articles",
+        api_everyone(FORBIDDEN, admin=ok('"slug": "matrix-new"', changes=("kb", "audit"), status=201)),
+        data={"language": "en", "title": "Matrix new", "body": "Matrix text"},
+    ),
+    "GET /api/v1/kb/articles/{article_id}": Spec(
+        "get",
+        "/api/v1/kb/articles/{kb_article}",
+        api_everyone(ok('"title": "Matrix internal"'), wrong_role=HIDDEN),
+    ),
+    "PATCH /api/v1/kb/articles/{article_id}": Spec(
+        "patch",
+        "/api/v1/kb/articles/{kb_article}",
+        api_everyone(FORBIDDEN, admin=ok('"slug": "matrix-moved"', changes=("kb", "audit"))),
+        data={"version": "{kb_article_version}", "slug": "matrix-moved"},
+    ),
+    "POST /api/v1/kb/articles/{article_id}/vote": Spec(
+        "post",
+        "/api/v1/kb/articles/{kb_article}/vote",
+        api_everyone(ok('"helpful_count": 1', changes=("kb",)), wrong_role=HIDDEN),
+        data={"helpful": True},
     ),
 }
 
@@ -2805,7 +3278,69 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             price="12.50",
             currency="EUR",
         )
+        # Knowledge base: root's category, an internal article (edited once: two versions) and a public one.
+        matrix_shelf = category_create(actor=users["root"], names={"en": "Matrix shelf"})
+        matrix_article = article_create(
+            actor=users["root"],
+            language="en",
+            title="Matrix internal",
+            body="Matrix text",
+            category=matrix_shelf,
+        )
+        translation_save(
+            article=matrix_article,
+            actor=users["root"],
+            language="en",
+            title="Matrix internal",
+            body="Matrix text 2",
+        )
+        matrix_article = article_set_status(article=matrix_article, actor=users["root"], status="internal")
+        article_set_status(
+            article=article_create(
+                actor=users["root"], language="en", title="Matrix public", body="Matrix help"
+            ),
+            actor=users["root"],
+            status="public",
+        )
         today = timezone.localdate()
+        # The customer portal: paula is Olga Orders' account; Olga's ticket has a public message with a
+        # file, was resolved and rated 4.
+        PortalAccount.objects.create(user=users["paula"], contact=order_contact)
+        matrix_ticket = ticket_open(
+            message=MessageInput(
+                kind="email_in", body_text="Matrix question", sender_email="olga@acme.example"
+            ),
+            subject="Matrix ticket",
+            company=company,
+            contact=order_contact,
+        )
+        customer_message_add(
+            ticket=matrix_ticket,
+            message=MessageInput(
+                kind="portal", body_text="Matrix message", files=[FileInput("matrix.txt", b"Matrix file")]
+            ),
+            contact=order_contact,
+        )
+        matrix_ticket = ticket_update(ticket=matrix_ticket, actor=users["root"], status="resolved")
+        satisfaction_rate(ticket=matrix_ticket, rating=4, comment="Matrix comment")
+        # Mail intake: a quarantined (empty) message, an IMAP mailbox nothing listens for, a log address.
+        from klient.service.models import InboundMail, LogAddress, Mailbox
+
+        matrix_inbound = InboundMail.objects.create(
+            raw=b"\n",
+            size=1,
+            sha256=InboundMail.digest(b"\n"),
+            message_key="<matrix@nowhere.example>",
+            sender="matrix@nowhere.example",
+            subject="Matrix quarantine",
+            status="quarantined",
+            outcome="quarantined",
+            reason="The message is empty.",
+        )
+        matrix_mailbox = Mailbox.objects.create(
+            name="Matrix box", host="127.0.0.1", port=1, use_ssl=False, username="matrix", password="secret"
+        )
+        matrix_log_address = LogAddress.objects.create(email="matrix-log@klient.example")
         delegation = delegation_create(
             absent_user=users["alice"],
             deputy=users["bob"],
@@ -2858,6 +3393,19 @@ def world_ids(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str
             "contract": matrix_contract.pk,
             "disagreement": matrix_disagreement.pk,
             "supply": matrix_supply.pk,
+            "sla_calendar": BusinessCalendar.objects.get(is_default=True).pk,
+            "sla_policy": SlaPolicy.objects.get(is_default=True).pk,
+            "kb_category": matrix_shelf.pk,
+            "kb_article": matrix_article.pk,
+            "kb_article_version": matrix_article.version,
+            "inbound": matrix_inbound.pk,
+            "mailbox": matrix_mailbox.pk,
+            "log_address": matrix_log_address.pk,
+            "ticket_number": matrix_ticket.number,
+            "ticket_version": Ticket.objects.get(pk=matrix_ticket.pk).version,
+            "support_queue": matrix_ticket.queue_id,
+            "ticket_file": TicketMessage.objects.get(body_text="Matrix message").attachments.get().pk,
+            "rating_token": satisfaction_token(matrix_ticket),  # type: ignore[dict-item]
         }
         transaction.set_rollback(True)
 
@@ -2886,6 +3434,34 @@ def _fill(value: Any, ids: dict[str, int]) -> Any:
     if isinstance(value, list):
         return [_fill(item, ids) for item in value]
     return value
+
+
+def _intake_state() -> list[Any]:
+    from klient.service.models import InboundMail, LogAddress, Mailbox
+
+    return [
+        list(InboundMail.objects.order_by("pk").values_list("pk", "status", "attempts", "outcome")),
+        list(Mailbox.objects.order_by("pk").values_list("pk", "name", "host", "last_error")),
+        list(LogAddress.objects.order_by("pk").values_list("pk", "email")),
+    ]
+
+
+def _service_state() -> list[Any]:
+    from klient.service.models import Category, Macro, Queue, RoutingRule, TicketLink, TicketParticipant
+
+    return [
+        list(
+            Ticket.objects.order_by("pk").values_list(
+                "pk", "assignee_id", "priority", "time_spent_minutes", "root_cause"
+            )
+        ),
+        list(TicketParticipant.objects.order_by("pk").values_list("pk", "email")),
+        TicketLink.objects.count(),
+        list(Queue.objects.order_by("pk").values_list("pk", "name", "assignment")),
+        RoutingRule.objects.count(),
+        Category.objects.count(),
+        Macro.objects.count(),
+    ]
 
 
 def db_state() -> dict[str, Any]:
@@ -2979,11 +3555,48 @@ def db_state() -> dict[str, Any]:
                 )
             ),
         ],
+        "intake": _intake_state(),
+        "kb": [
+            list(
+                Article.objects.order_by("pk").values_list(
+                    "pk", "status", "slug", "version", "helpful_count", "not_helpful_count"
+                )
+            ),
+            list(ArticleTranslation.objects.order_by("pk").values_list("pk", "language", "title", "version")),
+            ArticleVersion.objects.count(),
+            ArticleVote.objects.count(),
+            list(KbCategory.objects.order_by("pk").values_list("pk", "names", "order")),
+        ],
+        "sla": [
+            list(
+                BusinessCalendar.objects.order_by("pk").values_list(
+                    "pk", "name", "hours", "closed_days", "is_default"
+                )
+            ),
+            list(
+                SlaPolicy.objects.order_by("pk").values_list(
+                    "pk", "name", "order", "is_default", "conditions"
+                )
+            ),
+            list(SlaTarget.objects.order_by("pk").values_list("policy_id", "priority", "resolution_minutes")),
+        ],
         "reports": list(
             MonthlyReport.objects.order_by("pk").values_list(
                 "pk", "user_id", "month", "comment", "finalized_at", "sent_at"
             )
         ),
+        "service": _service_state(),
+        "portal": [
+            list(Ticket.objects.order_by("pk").values_list("pk", "status", "version")),
+            TicketMessage.objects.count(),
+            list(Satisfaction.objects.order_by("pk").values_list("ticket_id", "rating", "comment")),
+            list(
+                PortalAccount.objects.order_by("pk").values_list(
+                    "pk", "contact_id", "can_see_company_tickets"
+                )
+            ),
+            list(SignInLink.objects.order_by("pk").values_list("pk", "used_at")),
+        ],
     }
 
 

@@ -150,6 +150,7 @@ def _add_routers() -> None:
     from klient.sales.quotes.api import router as quotes_router
     from klient.service.api import router as tickets_router
     from klient.service.intake_api import router as intake_router
+    from klient.service.kb.api import router as kb_router
     from klient.service.sla_api import router as sla_router
     from klient.webhooks.api import router as webhooks_router
 
@@ -178,6 +179,8 @@ def _add_routers() -> None:
     api.add_router("/", tickets_router)
     api.add_router("/", intake_router)
     api.add_router("/", sla_router)
+    # The knowledge base: /kb/articles.
+    api.add_router("/", kb_router)
 
 
 _add_routers()

@@ -8,6 +8,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from klient.core.models import Role, User
+from klient.core.roles import SERVICE_ROLES
 from klient.core.visibility import delegators
 
 
@@ -40,6 +41,12 @@ def navigation_for(user: User) -> list[NavItem]:
         items.append(NavItem(_("Orders"), reverse("orders:order_list"), "orders"))
     if user.has_perm("contracts.view_contract"):
         items.append(NavItem(_("Contracts"), reverse("contracts:contract_list"), "contracts"))
+    # The service desk works from the ticket queue; the sales side reaches tickets from the client card.
+    if user.has_perm("service.view_ticket") and (user.role in SERVICE_ROLES or user.is_superuser):
+        items.append(NavItem(_("Service desk"), reverse("service:ticket_list"), "service_desk"))
+        items.append(NavItem(_("Satisfaction"), reverse("satisfaction:summary"), "satisfaction"))
+    if user.has_perm("kb.view_article"):
+        items.append(NavItem(_("Knowledge base"), reverse("kb:article_list"), "kb"))
     if user.has_perm("competitors.view_competitor"):
         items.append(NavItem(_("Competitors"), reverse("competitors:competitor_list"), "competitors"))
     if user.has_perm("calllists.view_calllist"):

@@ -89,6 +89,7 @@ def demo_load() -> dict[str, int]:
     from klient.sales.demo import demo_deals_load
     from klient.sales.orders.demo import demo_orders_load
     from klient.sales.quotes.demo import demo_quotes_load
+    from klient.service.demo import demo_service_load
 
     created = {
         "teams": 0,
@@ -148,4 +149,5 @@ def demo_load() -> dict[str, int]:
     created["quotes"] = demo_quotes_load(owners)
     created["orders"] = demo_orders_load()
     created["contracts"] = demo_contracts_load(owners)
+    created["tickets"] = demo_service_load(users)
     return created

@@ -159,7 +159,13 @@ CONTRACTS_APPROVE = ["contracts.approve_contract", "contracts.add_contracttempla
 # routing, calendars, SLA policies, macros and mailboxes and see the mail quarantine; the sales side and
 # read-only users read the tickets of the companies they see.
 TICKETS_READ = ["service.view_ticket", "service.view_ticketmessage"]
-TICKETS_WORK = [*TICKETS_READ, "service.add_ticket", "service.change_ticket", "service.view_macro", "service.view_queue"]
+TICKETS_WORK = [
+    *TICKETS_READ,
+    "service.add_ticket",
+    "service.change_ticket",
+    "service.view_macro",
+    "service.view_queue",
+]
 SERVICE_SETUP = [
     f"service.{action}_{model}"
     for model in (
@@ -169,6 +175,17 @@ SERVICE_SETUP = [
     for action in ("view", "add", "change", "delete")
 ]  # fmt: skip
 QUARANTINE = ["service.view_inboundmail", "service.manage_quarantine"]
+# Knowledge base: the sales side and read-only users read internal and public articles; agents also write
+# articles (drafts and internal ones); managers also publish them and keep the categories.
+KB_READ = ["kb.view_article", "kb.view_articletranslation", "kb.view_articleversion", "kb.view_kbcategory"]
+KB_WRITE = [
+    *KB_READ,
+    "kb.add_article",
+    "kb.change_article",
+    "kb.add_articletranslation",
+    "kb.change_articletranslation",
+]
+KB_PUBLISH = [*KB_WRITE, "kb.publish_article", "kb.add_kbcategory", "kb.change_kbcategory"]
 PIPELINES_EDIT = ["sales.add_pipeline", "sales.change_pipeline", "sales.add_stage", "sales.change_stage"]
 
 # Each role's permissions as "app_label.codename". Adding a model later means adding its codes here.
@@ -177,6 +194,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMIN: ["webhooks.manage_webhooks"],
     Role.SALES_MANAGER: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -208,6 +226,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.ACCOUNT_MANAGER: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -229,6 +248,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.TELESALES: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -247,6 +267,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SALES_CONSULTANT: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -264,6 +285,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.PRESALES: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_WORK,
         *QUOTES_WORK,
@@ -279,9 +301,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *ACTIVITY_WRITE,
         *AUDIT,
     ],
-    Role.SERVICE_AGENT: [*TICKETS_WORK, *CATALOG_READ, *MAIL_SEND, *COMPANY_READ, *SERVICE_WRITE, *ACTIVITY_WRITE],
+    Role.SERVICE_AGENT: [
+        *TICKETS_WORK,
+        *KB_WRITE,
+        *CATALOG_READ,
+        *MAIL_SEND,
+        *COMPANY_READ,
+        *SERVICE_WRITE,
+        *ACTIVITY_WRITE,
+    ],
     Role.SERVICE_MANAGER: [
         *TICKETS_WORK,
+        *KB_PUBLISH,
         *SERVICE_SETUP,
         *QUARANTINE,
         *CATALOG_READ,
@@ -315,6 +346,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.READ_ONLY: [
         *TICKETS_READ,
+        *KB_READ,
         *CATALOG_READ,
         *DEALS_READ,
         *QUOTES_READ,

@@ -69,7 +69,7 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     """Password first; users with an authenticator app then give a code on a second step."""
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("core:home")  # which sends portal customers on to the portal
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -113,8 +113,10 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    """Start page: the user's recent companies and delegations in force."""
+    """Start page: the user's recent companies and delegations in force. Portal customers have the portal."""
     user = _user(request)
+    if user.role == Role.PORTAL:
+        return redirect("portal:ticket_list")
     recent = []
     if user.has_perm("customers.view_company"):
         recent = list(company_list(user=user).filter(owner=user).order_by("-updated_at", "-id")[:10])

@@ -69,6 +69,7 @@ from klient.sales.contracts.views import card_contracts
 from klient.sales.orders.views import card_rates
 from klient.sales.quotes.views import card_quotes
 from klient.sales.selectors import card_deals
+from klient.service.selectors import card_tickets
 
 
 def _user(request: HttpRequest) -> User:
@@ -430,6 +431,7 @@ def card_context(
         "deals": card_deals(user, company),
         "quotes": card_quotes(user, company),
         "contracts": card_contracts(user, company),
+        "tickets": card_tickets(user, company),
         "rates": card_rates(user, company),
         **_special_prices(user, company),
     }

@@ -209,7 +209,9 @@ def _create(*, key: str, attachments: Iterable[Attachment], **fields: Any) -> tu
         return existing, False
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(key=key, from_email=settings.DEFAULT_FROM_EMAIL, **fields)
+            # A ticket's reply goes out from its queue's address; everything else from the default sender.
+            fields.setdefault("from_email", settings.DEFAULT_FROM_EMAIL)
+            message = OutboxMessage.objects.create(key=key, **fields)
             OutboxAttachment.objects.bulk_create(
                 OutboxAttachment(message=message, filename=name, content=content, mimetype=mimetype)
                 for name, content, mimetype in attachments
@@ -221,14 +223,21 @@ def _create(*, key: str, attachments: Iterable[Attachment], **fields: Any) -> tu
     return message, True
 
 
-def mail_queue(*, key: str, to_email: str, subject: str, body: str, attachments: Sequence[Attachment] = (), **fields: Any) -> OutboxMessage:
+def mail_queue(
+    *, key: str, to_email: str, subject: str, body: str, attachments: Sequence[Attachment] = (), **fields: Any
+) -> OutboxMessage:
     """Queue one message to any address (a ticket's requester and those in copy), without the checks and
     the timeline entry of mail_to_contact; a key already used returns that message and queues nothing."""
     now = timezone.now()
     fields.setdefault("created_at", now)
     fields.setdefault("next_attempt_at", now)
     message, _created = _create(
-        key=key, attachments=attachments, to_email=to_email, subject=" ".join(subject.split())[:255], body=body, **fields
+        key=key,
+        attachments=attachments,
+        to_email=to_email,
+        subject=" ".join(subject.split())[:255],
+        body=body,
+        **fields,
     )
     return message
 

@@ -6,3 +6,8 @@ class ServiceConfig(AppConfig):
     name = "klient.service"
     label = "service"
     verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from klient.service import timeline
+
+        timeline.register()

@@ -5,6 +5,7 @@ it, and macros (canned responses that may also set fields)."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -145,7 +146,9 @@ class SlaPolicy(models.Model):
 class SlaTarget(models.Model):
     """A policy's targets for one priority, in business minutes; a target left empty is not measured."""
 
-    policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="targets"
+    )
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
     first_response_minutes = models.PositiveIntegerField(_("first response (minutes)"), null=True, blank=True)
     next_response_minutes = models.PositiveIntegerField(_("next response (minutes)"), null=True, blank=True)
@@ -155,7 +158,9 @@ class SlaTarget(models.Model):
         ordering = ["policy", "priority"]
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
-        constraints = [models.UniqueConstraint(fields=["policy", "priority"], name="sla_target_priority_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "priority"], name="sla_target_priority_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}"
@@ -180,7 +185,7 @@ class Queue(models.Model):
         on_delete=models.SET_NULL,
         related_name="led_queues",
     )
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, QueueMember] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), through="QueueMember", related_name="queues"
     )
     assignment = models.CharField(
@@ -212,9 +217,14 @@ class Queue(models.Model):
 class QueueMember(models.Model):
     """A user in a queue; `last_assigned_at` is the round robin's turn (oldest first)."""
 
-    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="memberships")
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="memberships"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="queue_memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="queue_memberships",
     )
     is_available = models.BooleanField(_("takes new tickets"), default=True)
     last_assigned_at = models.DateTimeField(_("last given a ticket"), null=True, blank=True)
@@ -253,7 +263,12 @@ class RoutingRule(models.Model):
     queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="rules")
     recipient = models.CharField(_("sent to address"), max_length=254, blank=True)
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     company = models.ForeignKey(
         "customers.Company",
@@ -305,11 +320,20 @@ class Ticket(VersionedModel):
     number = models.PositiveIntegerField(_("number"), unique=True)
     subject = models.CharField(_("subject"), max_length=255)
     type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, default=TicketType.QUESTION)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
-    queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.PROTECT, related_name="tickets")
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.PROTECT, related_name="tickets"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -318,7 +342,9 @@ class Ticket(VersionedModel):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
-    status = models.CharField(_("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    status = models.CharField(
+        _("status"), max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     company = models.ForeignKey(
         "customers.Company",
@@ -350,24 +376,39 @@ class Ticket(VersionedModel):
     # Mail that opened the ticket is automatic (a bounce, an out-of-office): never acknowledged.
     is_automatic = models.BooleanField(_("automatic message"), default=False)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
     )
     # SLA: the policy applied, the due times (null when not measured), when the clock was stopped while
     # pending the customer and the business seconds it has been stopped in all.
     sla_policy = models.ForeignKey(
-        SlaPolicy, verbose_name=_("SLA policy"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        SlaPolicy,
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     sla_status = models.CharField(_("SLA"), max_length=10, choices=SlaStatus.choices, default=SlaStatus.NONE)
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     next_response_due = models.DateTimeField(_("next response due"), null=True, blank=True)
     resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
-    last_customer_message_at = models.DateTimeField(_("last message from the customer"), null=True, blank=True)
+    last_customer_message_at = models.DateTimeField(
+        _("last message from the customer"), null=True, blank=True
+    )
     last_agent_reply_at = models.DateTimeField(_("last reply"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock stopped"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("business seconds paused"), default=0)
     warned = models.JSONField(_("warnings sent"), default=list, blank=True)  # ["first_response", ...]
     breached = models.JSONField(_("targets breached"), default=list, blank=True)
+    # When the escalation job next has something to do for this ticket (a running target reaching 75 % or
+    # its due time); null while no target runs. Kept by klient.service.sla, read by sla_escalate.
+    sla_check_at = models.DateTimeField(_("SLA next check"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     reopened_count = models.PositiveIntegerField(_("reopened"), default=0)
@@ -377,6 +418,11 @@ class Ticket(VersionedModel):
     corrective_action = models.TextField(_("corrective action"), blank=True)
     compensation = models.TextField(_("compensation"), blank=True)
     complaint_due = models.DateField(_("complaint due"), null=True, blank=True)
+    # The earliest of the due times (null when none is measured): the queue view's order, kept by the
+    # services whenever the due times change (see Ticket.earliest_due).
+    next_due_at = models.DateTimeField(_("next due"), null=True, blank=True)
+    # Subject, requester's name and address folded (no case, no diacritics): what the lists' `q` finds.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -409,9 +455,15 @@ class Ticket(VersionedModel):
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             models.Index(fields=["company", "-created_at"], name="ticket_company"),
             models.Index(fields=["sla_status", "status"], name="ticket_sla"),
+            # The escalation job: tickets whose next SLA check has come.
+            models.Index(fields=["sla_check_at"], name="ticket_sla_check"),
+            models.Index(fields=["queue", "status", "next_due_at", "id"], name="ticket_queue_next_due"),
+            models.Index(fields=["assignee", "status", "next_due_at", "id"], name="ticket_assignee_next_due"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=TicketStatus.values), name="ticket_status_known"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TicketStatus.values), name="ticket_status_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -425,6 +477,26 @@ class Ticket(VersionedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def earliest_due(self) -> datetime.datetime | None:
+        """The earliest due time of the targets whose clocks run (the queue's "due first" order): first
+        response until it is given, next response while awaited, resolution unless the clock is stopped
+        (pending the customer, resolved, closed); None when nothing runs."""
+        if self.status in DONE_STATUSES:
+            return None
+        dues = [self.next_response_due]
+        if self.first_responded_at is None:
+            dues.append(self.first_response_due)
+        if self.status != TicketStatus.PENDING_CUSTOMER:
+            dues.append(self.resolution_due)
+        running = [due for due in dues if due]
+        return min(running) if running else None
+
+    def search_words(self) -> str:
+        """The text `q` searches: subject, requester's name and address, folded."""
+        from klient.core.search import fold
+
+        return fold(" ".join([self.reference, self.subject, self.requester_name, self.requester_email]))
 
 
 class TicketCounter(models.Model):
@@ -449,13 +521,22 @@ class ParticipantRole(models.TextChoices):
 class TicketParticipant(models.Model):
     """An address a ticket's public replies go to: the requester and those in copy."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="participants")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="participants"
+    )
     email = models.EmailField(_("email"))
     name = models.CharField(_("name"), max_length=200, blank=True)
     contact = models.ForeignKey(
-        "customers.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    role = models.CharField(_("role"), max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.CC)
+    role = models.CharField(
+        _("role"), max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.CC
+    )
 
     class Meta:
         ordering = ["ticket", "id"]
@@ -486,7 +567,9 @@ class TicketMessage(models.Model):
     a contact, or just an address), the text in full and as displayed (quoted reply and signature trimmed),
     the sanitised HTML, its Message-ID and the references it carried, and why it was threaded here."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices)
     public = models.BooleanField(_("public"), default=True)
     author = models.ForeignKey(
@@ -498,7 +581,12 @@ class TicketMessage(models.Model):
         related_name="ticket_messages",
     )
     contact = models.ForeignKey(
-        "customers.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     sender_email = models.CharField(_("from"), max_length=254, blank=True)
     sender_name = models.CharField(_("sender"), max_length=200, blank=True)
@@ -515,10 +603,20 @@ class TicketMessage(models.Model):
     threading = models.CharField(_("threaded by"), max_length=200, blank=True)
     is_automatic = models.BooleanField(_("automatic message"), default=False)
     inbound = models.ForeignKey(
-        "InboundMail", verbose_name=_("raw message"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "InboundMail",
+        verbose_name=_("raw message"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     outbox = models.ForeignKey(
-        "mail.OutboxMessage", verbose_name=_("sent as"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "mail.OutboxMessage",
+        verbose_name=_("sent as"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -569,11 +667,20 @@ class LinkKind(models.TextChoices):
 class TicketLink(models.Model):
     """A link from one ticket to another (a follow-up from a stranger, a split, a related problem)."""
 
-    from_ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="links_out")
-    to_ticket = models.ForeignKey(Ticket, verbose_name=_("linked ticket"), on_delete=models.CASCADE, related_name="links_in")
+    from_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="links_out"
+    )
+    to_ticket = models.ForeignKey(
+        Ticket, verbose_name=_("linked ticket"), on_delete=models.CASCADE, related_name="links_in"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=LinkKind.choices, default=LinkKind.RELATED)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -583,7 +690,9 @@ class TicketLink(models.Model):
         verbose_name_plural = _("ticket links")
         constraints = [
             models.UniqueConstraint(fields=["from_ticket", "to_ticket", "kind"], name="ticket_link_once"),
-            models.CheckConstraint(condition=~models.Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -622,11 +731,18 @@ class TicketEvent(models.Model):
     """Something that happened to a ticket, when and by whom, with its details (`data`: e.g. {"from":
     "open", "to": "pending_customer"}, {"target": "resolution", "due": "…"}, {"minutes": 15})."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     at = models.DateTimeField(_("at"), default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -710,7 +826,12 @@ class Mailbox(models.Model):
     password = models.CharField(_("password"), max_length=200)
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     queue = models.ForeignKey(
-        Queue, verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL, related_name="mailboxes"
+        Queue,
+        verbose_name=_("queue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailboxes",
     )
     delete_after = models.BooleanField(_("delete from the server once stored"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -771,7 +892,12 @@ class Macro(models.Model):
     actions = models.JSONField(_("also sets"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -804,11 +930,18 @@ class Satisfaction(models.Model):
     """A customer's rating of a resolved ticket (1–5) with a comment, given by the link in the resolution
     email or in the portal; the agent is who had the ticket then."""
 
-    ticket = models.OneToOneField(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="satisfaction")
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="satisfaction"
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     asked_at = models.DateTimeField(_("asked"), default=timezone.now)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)

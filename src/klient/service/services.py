@@ -52,6 +52,7 @@ from klient.service.models import (
     TicketStatus,
     TicketType,
 )
+from klient.service.satisfaction import satisfaction_ask
 from klient.webhooks.models import WebhookEvent
 from klient.webhooks.services import webhook_emit
 
@@ -134,7 +135,12 @@ def contact_for_email(email: str) -> Contact | None:
     email = normal_email(email)
     if not email:
         return None
-    contact = Contact.objects.filter(email__iexact=email).order_by("-updated_at", "-id").select_related("company").first()
+    contact = (
+        Contact.objects.filter(email__iexact=email)
+        .order_by("-updated_at", "-id")
+        .select_related("company")
+        .first()
+    )
     if contact is None:
         contact = (
             Contact.objects.filter(other_emails__icontains=email)
@@ -251,7 +257,9 @@ def allocate(ticket: Ticket, *, now: datetime.datetime) -> User | None:
             .annotate(n=Count("id"))
             .values_list("assignee", "n")
         )
-        chosen = min(members, key=lambda m: (loads.get(m.user_id, 0), m.last_assigned_at or now, m.pk))
+        # Equal loads: whoever has waited longest for a ticket (never given one: first).
+        never = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+        chosen = min(members, key=lambda m: (loads.get(m.user_id, 0), m.last_assigned_at or never, m.pk))
     else:
         chosen = members[0]
     QueueMember.objects.filter(pk=chosen.pk).update(last_assigned_at=now)
@@ -267,9 +275,13 @@ def _next_number() -> int:
     return int(TicketCounter.objects.filter(name="ticket").values_list("last", flat=True).get())
 
 
-def event(ticket: Ticket, kind: str, *, actor: User | None = None, at: datetime.datetime | None = None, **data: Any) -> TicketEvent:
+def event(
+    ticket: Ticket, kind: str, *, actor: User | None = None, at: datetime.datetime | None = None, **data: Any
+) -> TicketEvent:
     """Record that something happened to the ticket."""
-    return TicketEvent.objects.create(ticket=ticket, kind=kind, actor=actor, at=at or timezone.now(), data=data)
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, at=at or timezone.now(), data=data
+    )
 
 
 def _participant(ticket: Ticket, email: str, name: str = "", role: str = ParticipantRole.CC) -> None:
@@ -298,7 +310,9 @@ def _save_files(message: TicketMessage, files: Sequence[FileInput]) -> None:
         attachment.save()
 
 
-def _add_message(ticket: Ticket, data: MessageInput, *, author: User | None = None, contact: Contact | None = None) -> TicketMessage:
+def _add_message(
+    ticket: Ticket, data: MessageInput, *, author: User | None = None, contact: Contact | None = None
+) -> TicketMessage:
     message = TicketMessage.objects.create(
         ticket=ticket,
         kind=data.kind,
@@ -396,12 +410,20 @@ def ticket_open(
         company = contact.company
     if contact is not None and company is not None and contact.company_id != company.pk:
         raise ValidationError({"contact": _("The contact is not of this company.")})
-    language = language_code(language or (contact.language if contact and contact.language else "") or (company.document_language if company else ""))
+    language = language_code(
+        language
+        or (contact.language if contact and contact.language else "")
+        or (company.document_language if company else "")
+    )
     set_priority = ""
     if queue is None:
         recipients = [message.to, *message.cc]
         queue, set_priority, routing_reason = route(
-            recipients=[r for r in recipients if r], category=category, company=company, language=language, queue_name=queue_name
+            recipients=[r for r in recipients if r],
+            category=category,
+            company=company,
+            language=language,
+            queue_name=queue_name,
         )
     if type not in TicketType.values:
         raise ValidationError({"type": _("Unknown ticket type.")})
@@ -436,18 +458,33 @@ def ticket_open(
         _participant(ticket, message.sender_email, message.sender_name, ParticipantRole.REQUESTER)
     for address in message.cc:
         _participant(ticket, address)
-    author = actor if actor is not None and message.kind in (MessageKind.PHONE, MessageKind.API) and can_work(actor) else None
+    author = (
+        actor
+        if actor is not None and message.kind in (MessageKind.PHONE, MessageKind.API) and can_work(actor)
+        else None
+    )
     message.threading = message.threading or "new ticket"
     _add_message(ticket, message, author=author, contact=contact)
-    event(ticket, EventKind.CREATED, actor=actor, at=created_at, channel=channel, queue=queue.pk, routing=routing_reason)
+    event(
+        ticket,
+        EventKind.CREATED,
+        actor=actor,
+        at=created_at,
+        channel=channel,
+        queue=queue.pk,
+        routing=routing_reason,
+    )
     assignee = allocate(ticket, now=now)
     if assignee is not None:
         ticket.assignee = assignee
         event(ticket, EventKind.ASSIGNED, at=now, to=assignee.pk, by="allocation")
     sla.ticket_sla_update(ticket, now=now, actor=actor, reason="created")
+    _index(ticket)
     ticket.save()
     audit_log(instance=ticket, action=AuditAction.CREATE, actor=actor, changes={})
-    webhook_emit(event=WebhookEvent.TICKET_CREATED, payload=_ticket_payload(ticket), key=f"ticket.created:{ticket.pk}")
+    webhook_emit(
+        event=WebhookEvent.TICKET_CREATED, payload=_ticket_payload(ticket), key=f"ticket.created:{ticket.pk}"
+    )
     if not ticket.is_automatic:
         _tell_key_account_manager(ticket)
     return ticket
@@ -462,14 +499,25 @@ def _may_work_or_portal(actor: User) -> None:
 
 
 def _locked(ticket: Ticket, version: int | None = None) -> Ticket:
-    current = Ticket.objects.select_for_update(of=("self",)).select_related("queue", "company", "contact").get(pk=ticket.pk)
+    current = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "company", "contact")
+        .get(pk=ticket.pk)
+    )
     if version is not None and current.version != version:
         raise VersionConflict(current.version)
     return current
 
 
+def _index(ticket: Ticket) -> None:
+    """Keep the queue view's order (the earliest due time) and the search words current."""
+    ticket.next_due_at = ticket.earliest_due()
+    ticket.search_text = ticket.search_words()
+
+
 def _save(current: Ticket, before: dict[str, Any], actor: User | None) -> Ticket:
     changes = diff(before, snapshot(current, Ticket.AUDITED_FIELDS))
+    _index(current)
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
@@ -492,6 +540,7 @@ def _set_status(current: Ticket, status: str, *, actor: User | None, now: dateti
             payload=_ticket_payload(current),
             key=f"ticket.resolved:{current.pk}:{current.version}",
         )
+        satisfaction_ask(current, now=now)
     elif status == TicketStatus.CLOSED:
         current.closed_at = now
         current.resolved_at = current.resolved_at or now
@@ -506,12 +555,14 @@ def _set_status(current: Ticket, status: str, *, actor: User | None, now: dateti
 
 
 @transaction.atomic
-def customer_message_add(*, ticket: Ticket, message: MessageInput, contact: Contact | None = None) -> TicketMessage:
+def customer_message_add(
+    *, ticket: Ticket, message: MessageInput, contact: Contact | None = None
+) -> TicketMessage:
     """Add the customer's message (mail, portal, web form) to their ticket. A ticket waiting for the
     customer opens again; a resolved one reopens; an automatic message (out-of-office, bounce) is only
     kept: it never reopens a ticket or moves its clock."""
     current = _locked(ticket)
-    now = timezone.now()
+    now = message.created_at or timezone.now()  # a message of migrated history keeps its time
     if contact is None and message.sender_email:
         contact = contact_for_email(message.sender_email)
     added = _add_message(current, message, contact=contact)
@@ -566,7 +617,11 @@ def mail_from_address(ticket: Ticket) -> str:
     """The address replies go out from: the queue's, else the default sender."""
     from django.conf import settings
 
-    return formataddr((str(ticket.queue.name), ticket.queue.email)) if ticket.queue.email else settings.DEFAULT_FROM_EMAIL
+    return (
+        formataddr((str(ticket.queue.name), ticket.queue.email))
+        if ticket.queue.email
+        else settings.DEFAULT_FROM_EMAIL
+    )
 
 
 @transaction.atomic
@@ -578,22 +633,33 @@ def ticket_reply(
     status: str = "",
     files: Sequence[FileInput] = (),
     version: int | None = None,
+    at: datetime.datetime | None = None,
 ) -> TicketMessage:
     """An agent's public reply: kept on the ticket and mailed to the requester (those in copy in copy)
     with the ticket's tag in the subject and In-Reply-To/References, so it threads in their mail client.
     The first public reply stops the first-response clock. `status` (by default pending customer) is
-    where the ticket goes after it."""
+    where the ticket goes after it. `at` dates a reply of migrated history (and the demo's)."""
     _may_work(actor)
     ticket_require_visible(user=actor, ticket=ticket)
     if not body.strip():
         raise ValidationError({"body": _("Write the reply.")})
     current = _locked(ticket, version)
     before = snapshot(current, Ticket.AUDITED_FIELDS)
-    now = timezone.now()
+    now = at or timezone.now()
     to_email, to_name, cc = _recipients(current)
     message = _add_message(
         current,
-        MessageInput(kind=MessageKind.REPLY, body_text=body, subject=_reply_subject(current), sender_email=actor.email, sender_name=actor.get_full_name() or actor.username, to=to_email, cc=cc, files=files, created_at=now),
+        MessageInput(
+            kind=MessageKind.REPLY,
+            body_text=body,
+            subject=_reply_subject(current),
+            sender_email=actor.email,
+            sender_name=actor.get_full_name() or actor.username,
+            to=to_email,
+            cc=cc,
+            files=files,
+            created_at=now,
+        ),
         author=actor,
     )
     if to_email:
@@ -642,7 +708,14 @@ def ticket_note(*, ticket: Ticket, actor: User, body: str, files: Sequence[FileI
     current = _locked(ticket)
     message = _add_message(
         current,
-        MessageInput(kind=MessageKind.NOTE, public=False, body_text=body, sender_email=actor.email, sender_name=actor.get_full_name() or actor.username, files=files),
+        MessageInput(
+            kind=MessageKind.NOTE,
+            public=False,
+            body_text=body,
+            sender_email=actor.email,
+            sender_name=actor.get_full_name() or actor.username,
+            files=files,
+        ),
         author=actor,
     )
     Ticket.objects.filter(pk=current.pk).update(updated_at=timezone.now())
@@ -656,10 +729,18 @@ UPDATABLE = {
 
 
 @transaction.atomic
-def ticket_update(*, ticket: Ticket, actor: User, version: int | None = None, **data: Any) -> Ticket:
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: User,
+    version: int | None = None,
+    at: datetime.datetime | None = None,
+    **data: Any,
+) -> Ticket:
     """Change a ticket's fields (subject, type, priority, category, queue, assignee, status, company,
     contact, language, complaint fields). Status, priority, queue and assignee changes are recorded as
-    events; the SLA is recomputed for changes of priority, queue, type, company or status."""
+    events; the SLA is recomputed for changes of priority, queue, type, company or status. `at` dates a
+    change of migrated history (and the demo's)."""
     _may_work(actor)
     ticket_require_visible(user=actor, ticket=ticket)
     unknown = set(data) - UPDATABLE
@@ -667,7 +748,7 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int | None = None, **
         raise ValidationError({name: _("This field cannot be set.") for name in sorted(unknown)})
     current = _locked(ticket, version)
     before = snapshot(current, Ticket.AUDITED_FIELDS)
-    now = timezone.now()
+    now = at or timezone.now()
     errors: dict[str, str] = {}
     if "type" in data and data["type"] not in TicketType.values:
         errors["type"] = _("Unknown ticket type.")
@@ -692,9 +773,17 @@ def ticket_update(*, ticket: Ticket, actor: User, version: int | None = None, **
             value = " ".join(str(value).split())[:255]
         setattr(current, name, value)
     if "priority" in data and before["priority"] != current.priority:
-        event(current, EventKind.PRIORITY, actor=actor, at=now, **{"from": before["priority"], "to": current.priority})
+        event(
+            current,
+            EventKind.PRIORITY,
+            actor=actor,
+            at=now,
+            **{"from": before["priority"], "to": current.priority},
+        )
     if "queue" in data and before["queue"] != current.queue_id:
-        event(current, EventKind.QUEUE, actor=actor, at=now, **{"from": before["queue"], "to": current.queue_id})
+        event(
+            current, EventKind.QUEUE, actor=actor, at=now, **{"from": before["queue"], "to": current.queue_id}
+        )
     if "assignee" in data and before["assignee"] != current.assignee_id:
         event(current, EventKind.ASSIGNED, actor=actor, at=now, to=current.assignee_id, by="agent")
     if status is not None:
@@ -713,7 +802,9 @@ def ticket_claim(*, ticket: Ticket, actor: User) -> Ticket:
     ticket_require_visible(user=actor, ticket=ticket)
     current = _locked(ticket)
     if current.assignee_id not in (None, actor.pk):
-        raise ValidationError({"assignee": _("%(name)s has this ticket already.") % {"name": current.assignee}})
+        raise ValidationError(
+            {"assignee": _("%(name)s has this ticket already.") % {"name": current.assignee}}
+        )
     if current.assignee_id == actor.pk:
         return current
     before = snapshot(current, Ticket.AUDITED_FIELDS)
@@ -739,7 +830,9 @@ def time_spent_add(*, ticket: Ticket, actor: User, minutes: int, note: str = "")
 
 
 @transaction.atomic
-def ticket_link(*, ticket: Ticket, other: Ticket, actor: User | None, kind: str = LinkKind.RELATED) -> TicketLink:
+def ticket_link(
+    *, ticket: Ticket, other: Ticket, actor: User | None, kind: str = LinkKind.RELATED
+) -> TicketLink:
     """Link two tickets (once per kind)."""
     if actor is not None:
         _may_work(actor)
@@ -749,7 +842,9 @@ def ticket_link(*, ticket: Ticket, other: Ticket, actor: User | None, kind: str 
         raise ValidationError({"ticket": _("A ticket is not linked to itself.")})
     if kind not in LinkKind.values:
         raise ValidationError({"kind": _("Unknown kind of link.")})
-    link, _made = TicketLink.objects.get_or_create(from_ticket=ticket, to_ticket=other, kind=kind, defaults={"created_by": actor})
+    link, _made = TicketLink.objects.get_or_create(
+        from_ticket=ticket, to_ticket=other, kind=kind, defaults={"created_by": actor}
+    )
     return link
 
 
@@ -763,12 +858,21 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
     if source.pk == target.pk:
         raise ValidationError({"target": _("A ticket is not merged into itself.")})
     first, second = sorted([source.pk, target.pk])
-    locked = {t.pk: t for t in Ticket.objects.select_for_update(of=("self",)).filter(pk__in=[first, second]).select_related("queue")}
+    locked = {
+        t.pk: t
+        for t in Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=[first, second])
+        .select_related("queue")
+    }
     source, target = locked[source.pk], locked[target.pk]
     if source.merged_into_id is not None:
-        raise ValidationError({"source": _("%(reference)s was merged already.") % {"reference": source.reference}})
+        raise ValidationError(
+            {"source": _("%(reference)s was merged already.") % {"reference": source.reference}}
+        )
     if target.merged_into_id is not None:
-        raise ValidationError({"target": _("%(reference)s was merged into another ticket.") % {"reference": target.reference}})
+        raise ValidationError(
+            {"target": _("%(reference)s was merged into another ticket.") % {"reference": target.reference}}
+        )
     now = timezone.now()
     TicketMessage.objects.filter(ticket=source).update(ticket=target)
     for participant in source.participants.all():
@@ -816,13 +920,18 @@ def ticket_split(*, ticket: Ticket, message: TicketMessage, actor: User, subject
         updated_at=now,
         last_customer_message_at=message.created_at,
     )
-    TicketMessage.objects.filter(pk=message.pk).update(ticket=new, threading=f"split from {current.reference}")
+    TicketMessage.objects.filter(pk=message.pk).update(
+        ticket=new, threading=f"split from {current.reference}"
+    )
     if message.sender_email:
         _participant(new, message.sender_email, message.sender_name, ParticipantRole.REQUESTER)
-    event(new, EventKind.CREATED, actor=actor, at=now, channel=new.channel, queue=new.queue_id, routing="split")
+    event(
+        new, EventKind.CREATED, actor=actor, at=now, channel=new.channel, queue=new.queue_id, routing="split"
+    )
     event(current, EventKind.SPLIT, actor=actor, at=now, into=new.number)
     TicketLink.objects.create(from_ticket=new, to_ticket=current, kind=LinkKind.SPLIT_FROM, created_by=actor)
     sla.ticket_sla_update(new, now=now, actor=actor, reason="split")
+    _index(new)
     new.save()
     audit_log(instance=new, action=AuditAction.CREATE, actor=actor, changes={})
     return new
@@ -833,8 +942,16 @@ def ticket_split(*, ticket: Ticket, message: TicketMessage, actor: User, subject
 
 def macro_context(ticket: Ticket, agent: User) -> dict[str, Any]:
     return {
-        "ticket": {"number": ticket.number, "reference": ticket.reference, "subject": ticket.subject, "url": ticket_url(ticket)},
-        "contact": {"name": ticket.contact.full_name if ticket.contact else ticket.requester_name, "email": ticket.requester_email},
+        "ticket": {
+            "number": ticket.number,
+            "reference": ticket.reference,
+            "subject": ticket.subject,
+            "url": ticket_url(ticket),
+        },
+        "contact": {
+            "name": ticket.contact.full_name if ticket.contact else ticket.requester_name,
+            "email": ticket.requester_email,
+        },
         "company": {"name": ticket.company.name if ticket.company else ""},
         "agent": {"name": agent.get_full_name() or agent.username, "email": agent.email},
     }
@@ -847,7 +964,9 @@ def macro_text(*, macro: Macro, ticket: Ticket, agent: User) -> str:
     try:
         return Template(body).render(Context(macro_context(ticket, agent), autoescape=False))
     except TemplateSyntaxError as error:
-        raise ValidationError({"macro": _("The macro's text is not valid: %(error)s") % {"error": error}}) from error
+        raise ValidationError(
+            {"macro": _("The macro's text is not valid: %(error)s") % {"error": error}}
+        ) from error
 
 
 def macro_fields(*, macro: Macro, actor: User) -> dict[str, Any]:
@@ -872,16 +991,209 @@ def actor_queue_error(value: Any) -> Queue:
 
 
 @transaction.atomic
-def macro_apply(*, ticket: Ticket, macro: Macro, actor: User, body: str = "", send: bool = True) -> Ticket:
-    """Apply a macro: send its reply (or `body`, the agent's edit of it) and set its fields."""
+def macro_apply(
+    *,
+    ticket: Ticket,
+    macro: Macro,
+    actor: User,
+    body: str = "",
+    send: bool = True,
+    public: bool = True,
+    status: str = "",
+    files: Sequence[FileInput] = (),
+    version: int | None = None,
+) -> Ticket:
+    """Apply a macro: send its reply (or `body`, the agent's edit of it) as a public reply or an internal
+    note, and set its fields; `status` chosen by the agent wins over the macro's."""
     _may_work(actor)
     fields = macro_fields(macro=macro, actor=actor)
-    status = fields.pop("status", "")
+    status = status or fields.pop("status", "")
+    fields.pop("status", None)
     text = body or macro_text(macro=macro, ticket=ticket, agent=actor)
-    if send and text.strip():
-        ticket_reply(ticket=ticket, actor=actor, body=text, status=status)
-    elif status:
-        fields["status"] = status
+    if send and text.strip() and public:
+        ticket_reply(ticket=ticket, actor=actor, body=text, status=status, files=files, version=version)
+    else:
+        if send and text.strip():
+            ticket_note(ticket=ticket, actor=actor, body=text, files=files)
+        if status:
+            fields["status"] = status
     if fields:
         ticket = ticket_update(ticket=Ticket.objects.get(pk=ticket.pk), actor=actor, **fields)
     return Ticket.objects.get(pk=ticket.pk)
+
+
+# --- participants ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_add(*, ticket: Ticket, actor: User, email: str, name: str = "") -> TicketParticipant:
+    """Put an address in copy of the ticket's public replies."""
+    _may_work(actor)
+    ticket_require_visible(user=actor, ticket=ticket)
+    address = normal_email(email)
+    try:
+        from django.core.validators import validate_email
+
+        validate_email(address)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    if TicketParticipant.objects.filter(ticket=ticket, email=address).exists():
+        raise ValidationError({"email": _("%(email)s is on the ticket already.") % {"email": address}})
+    _participant(ticket, address, name)
+    participant = TicketParticipant.objects.get(ticket=ticket, email=address)
+    audit_log(
+        instance=ticket, action=AuditAction.UPDATE, actor=actor, changes={"cc": {"from": None, "to": address}}
+    )
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, participant: TicketParticipant, actor: User) -> None:
+    """Take an address in copy off the ticket (the requester stays)."""
+    _may_work(actor)
+    ticket_require_visible(user=actor, ticket=participant.ticket)
+    if participant.role == ParticipantRole.REQUESTER:
+        raise ValidationError({"email": _("The requester stays on the ticket.")})
+    audit_log(
+        instance=participant.ticket,
+        action=AuditAction.UPDATE,
+        actor=actor,
+        changes={"cc": {"from": participant.email, "to": None}},
+    )
+    participant.delete()
+
+
+# --- setup: queues, routing rules, categories, macros -----------------------------------------------------
+
+SETUP_PERMISSION = "service.change_queue"
+
+
+def _may_set_up(actor: User, permission: str = SETUP_PERMISSION) -> None:
+    if not (actor.is_active and actor.has_perm(permission)):
+        raise NotAllowed(_("You may not change the service desk's setup."))
+
+
+def _saved(instance: Any, fields: list[str], data: dict[str, Any], actor: User) -> Any:
+    """Set the fields of a setup record, save it and write the audit entry."""
+    creating = instance.pk is None
+    before = snapshot(instance, fields) if not creating else {}
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    if creating:
+        audit_log(instance=instance, action=AuditAction.CREATE, actor=actor, changes={})
+    else:
+        changes = diff(before, snapshot(instance, fields))
+        if changes:
+            audit_log(instance=instance, action=AuditAction.UPDATE, actor=actor, changes=changes)
+    return instance
+
+
+QUEUE_FIELDS = [
+    "name",
+    "email",
+    "lead",
+    "assignment",
+    "reassign_on_breach",
+    "sla_policy",
+    "acknowledge",
+    "is_active",
+]
+
+
+@transaction.atomic
+def queue_save(
+    *, actor: User, queue: Queue | None = None, members: dict[int, bool] | None = None, **data: Any
+) -> Queue:
+    """Create or change a queue; `members` ({user id: takes new tickets}) replaces its members."""
+    _may_set_up(actor)
+    queue = _saved(queue or Queue(), QUEUE_FIELDS, data, actor)
+    if members is not None:
+        QueueMember.objects.filter(queue=queue).exclude(user_id__in=list(members)).delete()
+        for user_id, available in members.items():
+            QueueMember.objects.update_or_create(
+                queue=queue, user_id=user_id, defaults={"is_available": available}
+            )
+    return queue
+
+
+RULE_FIELDS = [
+    "name",
+    "order",
+    "queue",
+    "recipient",
+    "category",
+    "company",
+    "key_account",
+    "language",
+    "set_priority",
+    "is_active",
+]
+
+
+@transaction.atomic
+def routing_rule_save(*, actor: User, rule: RoutingRule | None = None, **data: Any) -> RoutingRule:
+    """Create or change a routing rule."""
+    _may_set_up(actor, "service.change_routingrule")
+    if data.get("recipient"):
+        data["recipient"] = normal_email(data["recipient"])
+    return _saved(rule or RoutingRule(), RULE_FIELDS, data, actor)
+
+
+@transaction.atomic
+def category_save(*, actor: User, category: Category | None = None, **data: Any) -> Category:
+    """Create or change a ticket category."""
+    _may_set_up(actor, "service.change_category")
+    return _saved(category or Category(), ["name", "is_active"], data, actor)
+
+
+MACRO_ACTIONS = ("status", "priority", "type", "category", "queue", "assignee")
+
+
+@transaction.atomic
+def macro_save(
+    *,
+    actor: User,
+    name: str,
+    texts: dict[str, str],
+    actions: dict[str, Any],
+    is_active: bool = True,
+    macro: Macro | None = None,
+) -> Macro:
+    """Create or change a macro: its texts per language (an empty one is removed) and the fields it sets."""
+    _may_set_up(actor, "service.change_macro")
+    errors: dict[str, str] = {}
+    unknown = set(actions) - set(MACRO_ACTIONS)
+    if unknown:
+        errors["actions"] = _("A macro cannot set %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+    if actions.get("status") and actions["status"] not in TicketStatus.values:
+        errors["status"] = _("Unknown status.")
+    if actions.get("priority") and actions["priority"] not in Priority.values:
+        errors["priority"] = _("Unknown priority.")
+    if actions.get("type") and actions["type"] not in TicketType.values:
+        errors["type"] = _("Unknown ticket type.")
+    texts = {language: body for language, body in texts.items() if body.strip()}
+    if not texts:
+        errors["texts"] = _("Write the macro's text in at least one language.")
+    for language, body in texts.items():
+        try:
+            Template(body)
+        except TemplateSyntaxError as error:
+            errors[f"text_{language}"] = _("The text is not valid: %(error)s") % {"error": error}
+    if errors:
+        raise ValidationError(errors)
+    actions = {key: value for key, value in actions.items() if value not in ("", None)}
+    macro = _saved(
+        macro or Macro(created_by=actor),
+        ["name", "actions", "is_active"],
+        {"name": name, "actions": actions, "is_active": is_active},
+        actor,
+    )
+    assert macro is not None
+    from klient.service.models import MacroText
+
+    MacroText.objects.filter(macro=macro).exclude(language__in=list(texts)).delete()
+    for language, body in texts.items():
+        MacroText.objects.update_or_create(macro=macro, language=language, defaults={"body": body})
+    return macro

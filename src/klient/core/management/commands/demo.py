@@ -19,7 +19,8 @@ class Command(BaseCommand):
             f"Demo data: {created['teams']} team(s), {created['users']} user(s), "
             f"{created['companies']} company(ies), {created['contacts']} contact(s), "
             f"{created['activities']} activity(ies), {created['call_lists']} call list(s), "
-            f"{created['reports']} monthly report(s), {created['products']} product(s) created."
+            f"{created['reports']} monthly report(s), {created['products']} product(s), "
+            f"{created.get('tickets', 0)} ticket(s) created."
         )
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for demo in DEMO_USERS:
