@@ -80,7 +80,7 @@ bench: install-dev
 	@SIZE=$(SIZE) KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
 
 bench-postgres: install-dev
-	@SIZE=$(SIZE) DATABASE_URL=$(PG_URL)_bench KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
+	@SIZE=$(SIZE) KLIENT_BENCH_TICKETS=$${KLIENT_BENCH_TICKETS:-1000000} DATABASE_URL=$(PG_URL)_bench KLIENT_DATA_DIR=$$(mktemp -d) $(BIN)/python -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) var

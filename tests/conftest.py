@@ -42,8 +42,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    # Rate-limit and sign-in counters live in the cache; every test starts clean.
+    # Rate-limit and sign-in counters live in the cache; every test starts clean. So do the SLA policies
+    # a process keeps (a rolled-back test may leave the same version with other rows behind).
     cache.clear()
+    from klient.service.sla import _policies_cache
+
+    _policies_cache.clear()
 
 
 @pytest.fixture

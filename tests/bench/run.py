@@ -676,6 +676,11 @@ def main() -> None:
     results["quote_200_lines_pdf"] = measure(lambda: quote_pdf(quotes[-1]))
     results["api_quote_200_lines_read"] = measure(lambda: ok(am_api.get(f"/api/v1/quotes/{quotes[-1].pk}")))
     results.update(mass_proposal_throughput(rep, quote_company, quote_products))
+
+    # The service desk: mailgate, SLA recomputation, the ticket queue (see tests.bench.service).
+    from tests.bench.service import run as service_figures
+
+    results.update(service_figures(people))
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

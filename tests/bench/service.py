@@ -75,20 +75,21 @@ def mail_corpus(count: int, senders: list[str]) -> list[bytes]:
     """`count` messages; every third after the first ten answers an earlier one (In-Reply-To)."""
     rng = random.Random(21)
     messages: list[bytes] = []
-    ids: list[str] = []
+    ids: list[tuple[str, str]] = []  # (Message-ID, its sender)
     for n in range(count):
         charset, encoding, subject, body = TEXTS[n % len(TEXTS)]
         message = EmailMessage()
-        message["From"] = senders[n % len(senders)]
+        sender = senders[n % len(senders)]
         message["To"] = "support@klient.example"
         message["Subject"] = subject.format(n=5000 + n)
         message["Date"] = "Mon, 16 Nov 2026 08:02:11 +0100"
         message_id = make_msgid(domain="bench.example")
         message["Message-ID"] = message_id
-        if n > 10 and n % 3 == 0:
-            earlier = ids[rng.randrange(len(ids))]
+        if n > 10 and n % 3 == 0:  # the same person answers the ticket of an earlier message of theirs
+            earlier, sender = ids[rng.randrange(len(ids))]
             message["In-Reply-To"] = earlier
             message["References"] = earlier
+        message["From"] = sender
         text = body.format(n=5000 + n) * rng.choice((1, 1, 3, 20))
         message.set_content(text, charset=charset, cte=encoding if encoding != "8bit" else "8bit")
         if n % 2:
@@ -100,7 +101,7 @@ def mail_corpus(count: int, senders: list[str]) -> list[bytes]:
                 rng.randbytes(size), maintype="application", subtype="pdf", filename=f"scan-{n}.pdf"
             )
         messages.append(message.as_bytes())
-        ids.append(message_id)
+        ids.append((message_id, sender))
     return messages
 
 
@@ -200,3 +201,53 @@ def add_tickets(total: int, open_count: int) -> None:
         Ticket.objects.bulk_create(batch)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def run(people: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of the service desk (see the module's docstring)."""
+    from django.test import Client
+
+    from klient.service.models import Queue, QueueMember, Ticket, TicketStatus
+    from klient.service.sla import sla_recompute_open
+    from tests.bench.run import api_client, measure, ok
+
+    results: dict[str, Any] = {}
+    known = Company.objects.exclude(contacts__email="").order_by("pk").values_list("contacts__email", flat=True)
+    senders = [*known[:300], "stranger@unknown.example"]
+    results.update(mailgate_throughput(senders))
+    results.update(mailgate_process_start())
+
+    started = time.perf_counter()
+    add_tickets(TICKETS, OPEN_TICKETS)
+    results["tickets"] = Ticket.objects.count()
+    results["tickets_open"] = Ticket.objects.filter(status__in=["new", "open", "pending_customer", "pending_internal"]).count()
+    results["tickets_build_seconds"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    recomputed = sla_recompute_open()
+    results["sla_recompute_open_tickets"] = recomputed
+    results["sla_recompute_seconds"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    sla_recompute_open()
+    results["sla_recompute_unchanged_seconds"] = round(time.perf_counter() - started, 1)
+
+    agent = people["agent"]
+    for queue in Queue.objects.all():
+        QueueMember.objects.get_or_create(queue=queue, user=agent)
+    queue = Queue.objects.get(is_default=True)
+    Ticket.objects.filter(queue=queue, status=TicketStatus.OPEN, number__lt=10_000_000 + TICKETS // 2).update(assignee=agent)
+    agent_api = api_client(agent)
+    ui = Client()
+    ui.force_login(agent)
+    results["api_ticket_queue_due_first"] = measure(lambda: ok(agent_api.get("/api/v1/tickets?limit=50")))
+    results["api_ticket_queue_one_queue_open"] = measure(
+        lambda: ok(agent_api.get(f"/api/v1/tickets?limit=50&queue={queue.pk}&status=open"))
+    )
+    results["api_ticket_queue_assigned_to_me"] = measure(
+        lambda: ok(agent_api.get("/api/v1/tickets?limit=50&assignee=me"))
+    )
+    results["ui_ticket_queue"] = measure(lambda: ok(ui.get("/service/tickets/")))
+    number = Ticket.objects.filter(status=TicketStatus.OPEN).order_by("-number").values_list("number", flat=True)[0]
+    results["api_ticket_read"] = measure(lambda: ok(agent_api.get(f"/api/v1/tickets/{number}")))
+    results["ui_ticket_page"] = measure(lambda: ok(ui.get(f"/service/tickets/{number}/")))
+    return results

@@ -204,3 +204,14 @@ def test_a_mailgate_killed_midway_loses_nothing_and_duplicates_nothing(data_dir)
     assert rows(
         data_dir, "select count(*) from service_ticketmessage where message_id = '<a1@arm.example.am>'"
     ) == [(1,)]
+
+
+def test_mailgate_exits_75_when_klient_cannot_start(tmp_path):
+    # The data directory cannot even be made (a file stands where its parent should be): settings fail
+    # before any command runs, and the MTA must still be told to retry, not to bounce.
+    (tmp_path / "a-file").write_text("")
+    result = klient(tmp_path / "a-file" / "data", "mailgate", stdin=b"Subject: x\n\nx\n")
+    assert result.returncode == EX_TEMPFAIL
+    reply = answer(result)
+    assert (reply["status"], reply["ticket"]) == ("tempfail", None)
+    assert reply["reason"].startswith("Klient could not start: ")

@@ -31,3 +31,13 @@ def test_a_stranger_on_the_companys_domain_is_matched_by_domain(mleczarnia, supp
         message=MessageInput(kind="email_in", body_text="?", sender_email="jan@mleczarnia.example.pl")
     )
     assert (ticket.company, ticket.contact, ticket.subject) == (mleczarnia, None, "(no subject)")
+
+
+def test_the_written_out_ticket_url_is_the_ticket_pages_url(settings, marta, support):
+    from django.urls import reverse
+
+    from klient.service.services import ticket_url
+
+    settings.BASE_URL = "https://desk.example/"
+    ticket = ticket_open(message=MessageInput(kind="email_in", body_text="?", sender_email=marta.email))
+    assert ticket_url(ticket) == "https://desk.example" + reverse("service:ticket", args=[ticket.number])

@@ -36,7 +36,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -120,6 +120,12 @@ def message_key(raw: bytes, message_id: str) -> str:
 def store(raw: bytes, *, source: str, queue_name: str = "") -> InboundMail:
     """Keep the message byte for byte, committed in its own transaction before anything else is done."""
     message_id, sender, subject = header_summary(raw)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # The MTA forgets the message once we answer: its commit must reach the disk, not only the WAL
+        # in memory (the installation's default, synchronous=NORMAL, survives a crash of the process but
+        # not of the machine).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=FULL")
     with transaction.atomic():
         return InboundMail.objects.create(
             raw=raw,
