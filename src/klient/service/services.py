@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count, F, Max
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -266,9 +266,17 @@ def allocate(ticket: Ticket, *, now: datetime.datetime) -> User | None:
 
 
 def _next_number() -> int:
-    TicketCounter.objects.get_or_create(name="ticket", defaults={"last": 1000})
-    TicketCounter.objects.filter(name="ticket").update(last=F("last") + 1)
-    return int(TicketCounter.objects.filter(name="ticket").values_list("last", flat=True).get())
+    """The next ticket number, counted up and read in one statement (the row stays locked to the end of
+    the transaction, so numbers are never given twice)."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE name = %s RETURNING last", ["ticket"])  # noqa: S608 - the table's own name
+        row = cursor.fetchone()
+    if row is None:  # the counter was removed: go on after the highest number given
+        highest = Ticket.objects.aggregate(highest=Max("number"))["highest"] or 1000
+        TicketCounter.objects.create(name="ticket", last=highest)
+        return _next_number()
+    return int(row[0])
 
 
 def event(
@@ -281,7 +289,12 @@ def event(
 
 
 def _participant(
-    ticket: Ticket, email: str, name: str = "", role: str = ParticipantRole.CC, *, contact: Contact | None = None
+    ticket: Ticket,
+    email: str,
+    name: str = "",
+    role: str = ParticipantRole.CC,
+    *,
+    contact: Contact | None = None,
 ) -> None:
     """Add an address to the ticket's participants once; `contact` when already known for it."""
     email = normal_email(email)
@@ -457,12 +470,20 @@ def ticket_open(
     if message.kind == MessageKind.PHONE:
         ticket.last_customer_message_at = created_at
     ticket.save()
-    if message.sender_email:
-        _participant(
-            ticket, message.sender_email, message.sender_name, ParticipantRole.REQUESTER, contact=contact
+    requester = normal_email(message.sender_email)
+    if "@" in requester:  # a new ticket has no participants yet: no lookups before writing them
+        TicketParticipant.objects.create(
+            ticket=ticket,
+            email=requester,
+            name=message.sender_name[:200],
+            contact=contact
+            if contact is not None and contact.email == requester
+            else contact_for_email(requester),
+            role=ParticipantRole.REQUESTER,
         )
-    for address in message.cc:
-        _participant(ticket, address)
+    for address in dict.fromkeys(normal_email(a) for a in message.cc):
+        if address != requester:
+            _participant(ticket, address)
     author = (
         actor
         if actor is not None and message.kind in (MessageKind.PHONE, MessageKind.API) and can_work(actor)
