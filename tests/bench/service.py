@@ -212,7 +212,9 @@ def run(people: dict[str, Any]) -> dict[str, Any]:
     from tests.bench.run import api_client, measure, ok
 
     results: dict[str, Any] = {}
-    known = Company.objects.exclude(contacts__email="").order_by("pk").values_list("contacts__email", flat=True)
+    known = (
+        Company.objects.exclude(contacts__email="").order_by("pk").values_list("contacts__email", flat=True)
+    )
     senders = [*known[:300], "stranger@unknown.example"]
     results.update(mailgate_throughput(senders))
     results.update(mailgate_process_start())
@@ -220,7 +222,9 @@ def run(people: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     add_tickets(TICKETS, OPEN_TICKETS)
     results["tickets"] = Ticket.objects.count()
-    results["tickets_open"] = Ticket.objects.filter(status__in=["new", "open", "pending_customer", "pending_internal"]).count()
+    results["tickets_open"] = Ticket.objects.filter(
+        status__in=["new", "open", "pending_customer", "pending_internal"]
+    ).count()
     results["tickets_build_seconds"] = round(time.perf_counter() - started, 1)
 
     started = time.perf_counter()
@@ -235,7 +239,9 @@ def run(people: dict[str, Any]) -> dict[str, Any]:
     for queue in Queue.objects.all():
         QueueMember.objects.get_or_create(queue=queue, user=agent)
     queue = Queue.objects.get(is_default=True)
-    Ticket.objects.filter(queue=queue, status=TicketStatus.OPEN, number__lt=10_000_000 + TICKETS // 2).update(assignee=agent)
+    Ticket.objects.filter(queue=queue, status=TicketStatus.OPEN, number__lt=10_000_000 + TICKETS // 2).update(
+        assignee=agent
+    )
     agent_api = api_client(agent)
     ui = Client()
     ui.force_login(agent)
@@ -247,7 +253,11 @@ def run(people: dict[str, Any]) -> dict[str, Any]:
         lambda: ok(agent_api.get("/api/v1/tickets?limit=50&assignee=me"))
     )
     results["ui_ticket_queue"] = measure(lambda: ok(ui.get("/service/tickets/")))
-    number = Ticket.objects.filter(status=TicketStatus.OPEN).order_by("-number").values_list("number", flat=True)[0]
+    number = (
+        Ticket.objects.filter(status=TicketStatus.OPEN)
+        .order_by("-number")
+        .values_list("number", flat=True)[0]
+    )
     results["api_ticket_read"] = measure(lambda: ok(agent_api.get(f"/api/v1/tickets/{number}")))
     results["ui_ticket_page"] = measure(lambda: ok(ui.get(f"/service/tickets/{number}/")))
     return results

@@ -152,12 +152,12 @@ def test_demo_loads_once_and_repeating_it_changes_nothing():
     assert all(report.pdf and report.finalized_at is None for report in reports)
     assert first.splitlines()[0] == (
         "Demo data: 3 team(s), 17 user(s), 2016 company(ies), 6000 contact(s), "
-        f"{activities} activity(ies), 6 call list(s), {len(sellers)} monthly report(s), 300 product(s) created."
+        f"{activities} activity(ies), 6 call list(s), {len(sellers)} monthly report(s), 300 product(s), 200 ticket(s) created."
     )
     assert 6000 < activities < 9000
     assert second.splitlines()[0] == (
         "Demo data: 0 team(s), 0 user(s), 0 company(ies), 0 contact(s), 0 activity(ies), 0 call list(s), "
-        "0 monthly report(s), 0 product(s) created."
+        "0 monthly report(s), 0 product(s), 0 ticket(s) created."
     )
     assert len(DEMO_USERS) == 17
     assert len(DEMO_COMPANIES) == 16

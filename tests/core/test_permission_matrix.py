@@ -1322,6 +1322,26 @@ UI_VIEWS: dict[str, Spec] = {
             other_team=ok("Customer satisfaction", lacks=("Matrix comment",)),
         ),
     ),
+    # Service reports (tests/service/test_reports.py go into detail): figures of the tickets one sees; the
+    # world's one ticket of Acme was opened, resolved and rated 4 within the last four weeks.
+    "service:reports": Spec(
+        "get",
+        "/service/reports/",
+        everyone(ok('data-report="satisfaction"', "data-recomputed"), wrong_role=FORBIDDEN),
+    ),
+    "service:report_csv": Spec(
+        "get",
+        "/service/reports/satisfaction/export.csv",
+        everyone(
+            ok("Whole period,1,4.00,"),
+            wrong_role=FORBIDDEN,
+            other_team=ok("Whole period,0,", lacks=("4.00",)),
+        ),
+    ),
+    # An XLSX file is compressed: its content is checked in tests/service/test_reports.py.
+    "service:report_xlsx": Spec(
+        "get", "/service/reports/satisfaction/export.xlsx", everyone(ok(), wrong_role=FORBIDDEN)
+    ),
     # Mail intake (tests/service/test_intake_pages.py go into detail): service managers and administrators.
     "service:quarantine_list": Spec(
         "get",
@@ -1517,6 +1537,18 @@ UI_VIEWS: dict[str, Spec] = {
     ),
     "service:sla_policy": Spec(
         "get", "/service/sla-policies/{sla_policy}/", everyone(FORBIDDEN, admin=ok('value="Standard"'))
+    ),
+    # The settings index (tests/service/test_settings_page.py go into detail): those who may open a setup
+    # page; the sales side reads tickets and articles but sets nothing up.
+    "service:settings": Spec(
+        "get",
+        "/service/settings/",
+        everyone(
+            FORBIDDEN,
+            admin=ok(
+                'data-card="queues"', 'data-card="quarantine"', 'data-card="satisfaction"', "quarantined"
+            ),
+        ),
     ),
     "webhooks:subscription_list": Spec(
         "get", "/webhooks/", everyone(FORBIDDEN, admin=ok('data-subscription="', "Matrix hook"))

@@ -46,6 +46,9 @@ def test_the_form_offers_every_event_but_ping_as_a_checkbox_and_creates_a_subscr
         "quote.declined",
         "contract.signed",
         "order.delayed",
+        "ticket.created",
+        "ticket.sla_breached",
+        "ticket.resolved",
     ]
     saved = client.post(
         "/webhooks/new/",

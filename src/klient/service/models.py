@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klient.core.models import VersionedModel, validate_language, validate_timezone
 from klient.core.visibility import company_visibility_q
@@ -44,12 +45,12 @@ class TicketStatus(models.TextChoices):
     """Where a ticket is. The resolution clock stops while the customer is to answer (pending customer)
     and once the ticket is resolved or closed."""
 
-    NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    NEW = "new", pgettext_lazy("ticket status", "New")
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
     PENDING_CUSTOMER = "pending_customer", _("Pending customer")
     PENDING_INTERNAL = "pending_internal", _("Pending internal")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 # Statuses of a ticket still to be worked on (the queue's and the backlog's).
@@ -129,7 +130,7 @@ class SlaPolicy(models.Model):
         BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="policies"
     )
     is_default = models.BooleanField(_("default"), default=False)
-    order = models.PositiveIntegerField(_("order"), default=100)
+    order = models.PositiveIntegerField(pgettext_lazy("sort order", "order"), default=100)
     conditions = models.JSONField(_("applies to"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -259,7 +260,7 @@ class RoutingRule(models.Model):
     its queue (and may set category and priority); a condition left empty holds for every ticket."""
 
     name = models.CharField(_("name"), max_length=100)
-    order = models.PositiveIntegerField(_("order"), default=100)
+    order = models.PositiveIntegerField(pgettext_lazy("sort order", "order"), default=100)
     queue = models.ForeignKey(Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="rules")
     recipient = models.CharField(_("sent to address"), max_length=254, blank=True)
     category = models.ForeignKey(
@@ -588,7 +589,7 @@ class TicketMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    sender_email = models.CharField(_("from"), max_length=254, blank=True)
+    sender_email = models.CharField(pgettext_lazy("mail sender", "from"), max_length=254, blank=True)
     sender_name = models.CharField(_("sender"), max_length=200, blank=True)
     to = models.TextField(_("to"), blank=True)
     cc = models.TextField(_("copy"), blank=True)
@@ -643,7 +644,7 @@ class TicketAttachment(models.Model):
     file = models.FileField(_("file"), upload_to="tickets/%Y/%m/", blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100, blank=True)
-    size = models.PositiveBigIntegerField(_("size"), default=0)
+    size = models.PositiveBigIntegerField(pgettext_lazy("file size", "size"), default=0)
     content_id = models.CharField(_("content ID"), max_length=255, blank=True)
     inline = models.BooleanField(_("inline"), default=False)
     omitted = models.BooleanField(_("left out: too large"), default=False)
@@ -711,8 +712,8 @@ class EventKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
     REOPENED = "reopened", _("Reopened")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    RESOLVED = "resolved", pgettext_lazy("ticket event", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket event", "Closed")
     MERGED = "merged", _("Merged")
     SPLIT = "split", _("Split")
     SLA_APPLIED = "sla_applied", _("SLA policy applied")
@@ -779,7 +780,7 @@ class InboundMail(models.Model):
     an administrator processes it again; nothing is ever purged automatically."""
 
     raw = models.BinaryField(_("message"))
-    size = models.PositiveIntegerField(_("size"), default=0)
+    size = models.PositiveIntegerField(pgettext_lazy("file size", "size"), default=0)
     sha256 = models.CharField(_("digest"), max_length=64)
     message_key = models.CharField(_("Message-ID"), max_length=255, db_index=True)
     source = models.CharField(_("source"), max_length=100, blank=True)  # "mailgate", "imap:<mailbox>"
@@ -797,7 +798,7 @@ class InboundMail(models.Model):
         Ticket, verbose_name=_("ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     subject = models.CharField(_("subject"), max_length=255, blank=True)
-    sender = models.CharField(_("from"), max_length=254, blank=True)
+    sender = models.CharField(pgettext_lazy("mail sender", "from"), max_length=254, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -37,6 +37,7 @@ from django.db import connection, connections, router, transaction
 from django.db.models import Field
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from klient.core.models import User, known_timezones
 from klient.customers.models import Company
@@ -833,7 +834,7 @@ def target_label(name: str) -> str:
     labels = {
         "first_response": _("first response"),
         "next_response": _("next response"),
-        "resolution": _("resolution"),
+        "resolution": pgettext("SLA target", "resolution"),
     }
     return labels.get(name, name)
 

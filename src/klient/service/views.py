@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
+from html import unescape
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -76,6 +78,7 @@ from klient.service.selectors import (
     ticket_messages,
     tickets_by_due,
 )
+from klient.service.settings_views import can_see_settings
 
 PAGE_SIZE = 50
 VIEW = "service.view_ticket"
@@ -156,6 +159,7 @@ def ticket_list_view(request: HttpRequest) -> HttpResponse:
             "NOBODY": NOBODY,
             "can_work": user.has_perm(WORK),
             "can_set_up": user.has_perm("service.change_queue"),
+            "can_see_settings": can_see_settings(user),
         },
     )
 
@@ -241,8 +245,35 @@ def ticket_create_view(request: HttpRequest) -> HttpResponse:
 _CID = re.compile(r"""(src\s*=\s*["'])cid:([^"']+)(["'])""", re.IGNORECASE)
 
 
-def _message_html(message: TicketMessage) -> SafeString | None:
-    """The message's sanitised HTML (sanitised at intake), inline cid: images pointed at their files."""
+# Intake leaves a remote image as <img data-remote-src="…"> (nh3's output: attributes in double quotes,
+# quotes inside values escaped), so nothing loads until the reader asks for the message's images.
+_IMAGE_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_REMOTE_SRC = re.compile(r'(?<=\s)data-remote-src="([^"]*)"')
+# The policy of a page showing a message's remote images: https images load, nothing else changes.
+REMOTE_IMAGES_CSP = {"img-src": ["https:"]}
+
+
+def _has_remote_images(html: str) -> bool:
+    return any(_REMOTE_SRC.search(tag.group(0)) for tag in _IMAGE_TAG.finditer(html))
+
+
+def _show_remote_images(html: str) -> str:
+    """The HTML with its remote https images given a src (plain http ones stay blocked)."""
+
+    def attribute(match: re.Match[str]) -> str:
+        url = unescape(match.group(1)).strip()
+        if url.startswith("//"):
+            url = "https:" + url
+        if not url.lower().startswith("https://"):
+            return match.group(0)
+        return f'src="{escape(url)}"'
+
+    return _IMAGE_TAG.sub(lambda tag: _REMOTE_SRC.sub(attribute, tag.group(0)), html)
+
+
+def _message_html(message: TicketMessage, *, remote_images: bool = False) -> SafeString | None:
+    """The message's sanitised HTML (sanitised at intake), inline cid: images pointed at their files, and
+    its remote images shown when the reader asked for them."""
     if not message.body_html:
         return None
     by_cid = {
@@ -255,7 +286,10 @@ def _message_html(message: TicketMessage) -> SafeString | None:
         url = by_cid.get(match.group(2).strip("<>"))
         return f"{match.group(1)}{escape(url)}{match.group(3)}" if url else match.group(0)
 
-    return mark_safe(_CID.sub(replace, message.body_html))  # noqa: S308 - sanitised at intake
+    html = _CID.sub(replace, message.body_html)
+    if remote_images:
+        html = _show_remote_images(html)
+    return mark_safe(html)  # noqa: S308 - sanitised at intake
 
 
 def _kb_suggestions(ticket: Ticket, user: User) -> Any:
@@ -270,16 +304,26 @@ def _kb_suggestions(ticket: Ticket, user: User) -> Any:
 
 
 def _ticket_page(
-    request: HttpRequest, ticket: Ticket, *, reply_form: ReplyForm | None = None, status: int = 200
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    status: int = 200,
+    remote_images: int | None = None,
 ) -> HttpResponse:
+    """The ticket's page; `remote_images` is the id of a message of this ticket whose remote images the
+    reader asked to see (any other id shows nothing more)."""
     user = _user(request)
     conversation = ticket_messages(ticket)
     can_work = services.can_work(user)
     first_id = conversation[0].pk if conversation else None
+    blocked = {message.pk for message in conversation if _has_remote_images(message.body_html)}
+    shown = remote_images if remote_images in blocked else None
     entries = [
         {
             "message": message,
-            "html": _message_html(message),
+            "html": _message_html(message, remote_images=message.pk == shown),
+            "remote_images_blocked": message.pk in blocked and message.pk != shown,
             "full_differs": bool(message.display_text)
             and message.display_text.strip() != message.body_text.strip(),
             "can_split": can_work
@@ -293,30 +337,33 @@ def _ticket_page(
     complaint_initial = {name: getattr(ticket, name) for name in COMPLAINT_FIELDS} | {
         "version": ticket.version
     }
-    return render(
-        request,
-        "service/ticket_detail.html",
-        {
-            "ticket": ticket,
-            "entries": entries,
-            "events": ticket_events(ticket),
-            "links": ticket_links(ticket),
-            "participants": list(ticket.participants.order_by("id")),
-            "can_work": can_work,
-            "header_form": TicketHeaderForm(user=user, ticket=ticket, initial=header_initial),
-            "complaint_form": ComplaintForm(initial=complaint_initial),
-            "reply_form": reply_form or ReplyForm(initial={"version": ticket.version, "public": "1"}),
-            "merge_form": MergeForm(),
-            "link_form": LinkForm(),
-            "time_form": TimeSpentForm(),
-            "participant_form": ParticipantForm(),
-            "macros": macros_available() if can_work else [],
-            "kb_suggestions": _kb_suggestions(ticket, user),
-            "satisfaction": Satisfaction.objects.filter(ticket=ticket).first(),
-            "is_complaint": ticket.type == TicketType.COMPLAINT,
-        },
-        status=status,
-    )
+    context = {
+        "ticket": ticket,
+        "entries": entries,
+        "events": ticket_events(ticket),
+        "links": ticket_links(ticket),
+        "participants": list(ticket.participants.order_by("id")),
+        "can_work": can_work,
+        "header_form": TicketHeaderForm(user=user, ticket=ticket, initial=header_initial),
+        "complaint_form": ComplaintForm(initial=complaint_initial),
+        "reply_form": reply_form or ReplyForm(initial={"version": ticket.version, "public": "1"}),
+        "merge_form": MergeForm(),
+        "link_form": LinkForm(),
+        "time_form": TimeSpentForm(),
+        "participant_form": ParticipantForm(),
+        "macros": macros_available() if can_work else [],
+        "kb_suggestions": _kb_suggestions(ticket, user),
+        "satisfaction": Satisfaction.objects.filter(ticket=ticket).first(),
+        "is_complaint": ticket.type == TicketType.COMPLAINT,
+    }
+
+    def page(request: HttpRequest) -> HttpResponse:
+        return render(request, "service/ticket_detail.html", context, status=status)
+
+    if shown is None:
+        return page(request)
+    # This response only: the policy everywhere else keeps remote images out.
+    return cast(HttpResponse, csp_update(REMOTE_IMAGES_CSP)(page)(request))
 
 
 @login_required
@@ -331,7 +378,10 @@ def ticket_detail_view(request: HttpRequest, number: int) -> HttpResponse:
             _("%(reference)s was merged into %(target)s.")
             % {"reference": ticket.reference, "target": ticket.merged_into.reference},
         )
-    return _ticket_page(request, ticket)
+    images = request.GET.get("images", "")
+    return _ticket_page(
+        request, ticket, remote_images=int(images) if images.isdigit() and len(images) < 19 else None
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from klient.core.models import VersionedModel, validate_language
 
@@ -44,7 +45,7 @@ class KbCategory(models.Model):
 
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
     names = models.JSONField(_("names"), default=dict)
-    order = models.PositiveIntegerField(_("order"), default=100)
+    order = models.PositiveIntegerField(pgettext_lazy("sort order", "order"), default=100)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
