@@ -390,3 +390,22 @@ def test_the_acknowledgement_comes_from_the_queues_address(
         headers=f"In-Reply-To: {ack.message_id}\n",
     )
     assert receive(reply) == intake.Outcome("appended", 1001, f"In-Reply-To {ack.message_id}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_only_the_stored_message_waits_for_the_disk():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        inbound = intake.store(b"From: a@b.example\nSubject: x\n\nx\n", source="test")
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert any(statement.startswith('INSERT INTO "service_inboundmail"') for statement in sql)
+    assert InboundMail.objects.get(pk=inbound.pk).status == "received"
+    if connection.vendor != "sqlite":  # PostgreSQL commits to disk anyway (synchronous_commit)
+        assert not any("PRAGMA" in statement for statement in sql)
+        return
+    assert sql[0] == "PRAGMA synchronous=FULL" and sql[-1] == "PRAGMA synchronous=NORMAL"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone() == (1,)  # NORMAL again for everything else

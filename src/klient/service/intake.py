@@ -120,23 +120,33 @@ def message_key(raw: bytes, message_id: str) -> str:
 def store(raw: bytes, *, source: str, queue_name: str = "") -> InboundMail:
     """Keep the message byte for byte, committed in its own transaction before anything else is done."""
     message_id, sender, subject = header_summary(raw)
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        # The MTA forgets the message once we answer: its commit must reach the disk, not only the WAL
-        # in memory (the installation's default, synchronous=NORMAL, survives a crash of the process but
-        # not of the machine).
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=FULL")
-    with transaction.atomic():
-        return InboundMail.objects.create(
-            raw=raw,
-            size=len(raw),
-            sha256=InboundMail.digest(raw),
-            message_key=message_key(raw, message_id),
-            source=source[:100],
-            queue_name=queue_name[:100],
-            sender=sender[:254],
-            subject=subject[:255],
-        )
+    # The MTA forgets the message once we answer: on SQLite its commit must reach the disk, not only the
+    # WAL (the installation's default, synchronous=NORMAL, survives a crash of the process but not of the
+    # machine). Only this commit waits for the disk: processing commits as usual, and should the machine
+    # fail before the next synchronised write, the message is still stored and the sweep processes it.
+    durable = connection.vendor == "sqlite" and not connection.in_atomic_block
+    if durable:
+        _set_synchronous("FULL")
+    try:
+        with transaction.atomic():
+            return InboundMail.objects.create(
+                raw=raw,
+                size=len(raw),
+                sha256=InboundMail.digest(raw),
+                message_key=message_key(raw, message_id),
+                source=source[:100],
+                queue_name=queue_name[:100],
+                sender=sender[:254],
+                subject=subject[:255],
+            )
+    finally:
+        if durable:
+            _set_synchronous("NORMAL")
+
+
+def _set_synchronous(level: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA synchronous={level}")
 
 
 # --- processing ------------------------------------------------------------------------------------------
