@@ -76,7 +76,7 @@ def test_suggestions_take_a_fixed_number_of_queries(
     ticket = open_ticket("Delivery times and refunds", "When do orders leave? Refund to a card?")
     # The ticket's page has read the user's permissions and visibility already (cached on the user).
     suggestions_for(ticket, sam)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         suggestions = suggestions_for(ticket, sam)
     assert len(suggestions["articles"]) == 2
     assert len(suggestions["similar_tickets"]) == 5
