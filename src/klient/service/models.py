@@ -453,6 +453,12 @@ class Ticket(VersionedModel):
             models.Index(fields=["queue", "status", "resolution_due", "id"], name="ticket_queue_due"),
             models.Index(fields=["assignee", "status", "resolution_due", "id"], name="ticket_assignee_due"),
             models.Index(fields=["status", "-created_at", "-id"], name="ticket_status_created"),
+            # The latest resolved tickets (the knowledge base's similar tickets, the reports).
+            models.Index(
+                fields=["-resolved_at", "-id"],
+                name="ticket_resolved",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
             models.Index(fields=["-created_at", "-id"], name="ticket_created"),
             models.Index(fields=["company", "-created_at"], name="ticket_company"),
             models.Index(fields=["sla_status", "status"], name="ticket_sla"),
