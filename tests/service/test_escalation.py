@@ -26,7 +26,7 @@ from klient.service.models import (
     Ticket,
     TicketStatus,
 )
-from klient.service.services import MessageInput, ticket_open, ticket_update
+from klient.service.services import MessageInput, ticket_open, ticket_payload, ticket_update
 from klient.service.sla import sla_escalate
 from klient.webhooks.models import WebhookDelivery, WebhookEvent
 from klient.webhooks.services import webhook_subscription_create
@@ -152,22 +152,26 @@ def test_a_breach_tells_the_lead_and_sends_the_webhook_once(ticket, root, vera, 
             f"SLA breached: {ticket.reference} first response was due at 2026-12-07 10:00 UTC",
         ),
     ]
-    deliveries = list(WebhookDelivery.objects.values_list("event", "key", "payload"))
-    assert deliveries == [
-        (
-            "ticket.sla_breached",
-            f"ticket.sla_breached:{ticket.pk}:first_response:{int(utc(2026, 12, 7, 10, 0).timestamp())}",
-            {
-                "number": ticket.number,
-                "subject": "Broken",
-                "target": "first_response",
-                "due": "2026-12-07T10:00:00+00:00",
-                "queue": "Support",
-                "assignee": sam.pk,
-                "priority": "normal",
-            },
-        )
-    ]
+    [(event, key, payload)] = WebhookDelivery.objects.values_list("event", "key", "payload")
+    assert (event, key) == (
+        "ticket.sla_breached",
+        f"ticket.sla_breached:{ticket.pk}:first_response:{int(utc(2026, 12, 7, 10, 0).timestamp())}",
+    )
+    # The ticket as the API shows it, with the target breached and its due time.
+    assert set(payload) == {*ticket_payload(ticket), "target", "due"}
+    assert {
+        name: payload[name]
+        for name in ("number", "subject", "target", "due", "queue", "assignee", "priority")
+    } == {
+        "number": ticket.number,
+        "subject": "Broken",
+        "target": "first_response",
+        "due": "2026-12-07T10:00:00+00:00",
+        "queue": "Support",
+        "assignee": sam.pk,
+        "priority": "normal",
+    }
+    assert payload["first_response_due"] == "2026-12-07T10:00:00+00:00"
 
 
 def test_a_job_that_was_down_breaches_without_a_late_warning(ticket):

@@ -163,25 +163,7 @@ class MessageIn(Schema):
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "number": ticket.number,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "type": ticket.type,
-        "queue": ticket.queue.name,
-        "assignee": ticket.assignee_id,
-        "company": ticket.company_id,
-        "contact": ticket.contact_id,
-        "channel": ticket.channel,
-        "created_at": ticket.created_at,
-        "first_response_due": ticket.first_response_due,
-        "resolution_due": ticket.resolution_due,
-        "first_responded_at": ticket.first_responded_at,
-        "resolved_at": ticket.resolved_at,
-        "sla_status": ticket.sla_status,
-        "version": ticket.version,
-    }
+    return {**services.ticket_payload(ticket), "version": ticket.version}
 
 
 def message_out(message: TicketMessage) -> dict[str, Any]:

@@ -352,7 +352,12 @@ def _add_message(
     return message
 
 
-def _ticket_payload(ticket: Ticket) -> dict[str, Any]:
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the API shows it and webhooks carry it (JSON-ready: times as ISO 8601 strings)."""
     return {
         "number": ticket.number,
         "subject": ticket.subject,
@@ -360,10 +365,16 @@ def _ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority,
         "type": ticket.type,
         "queue": ticket.queue.name,
+        "assignee": ticket.assignee_id,
         "company": ticket.company_id,
         "contact": ticket.contact_id,
-        "assignee": ticket.assignee_id,
         "channel": ticket.channel,
+        "created_at": _iso(ticket.created_at),
+        "first_response_due": _iso(ticket.first_response_due),
+        "resolution_due": _iso(ticket.resolution_due),
+        "first_responded_at": _iso(ticket.first_responded_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "sla_status": ticket.sla_status,
     }
 
 
@@ -509,7 +520,7 @@ def ticket_open(
     ticket.save()
     audit_log(instance=ticket, action=AuditAction.CREATE, actor=actor, changes={})
     webhook_emit(
-        event=WebhookEvent.TICKET_CREATED, payload=_ticket_payload(ticket), key=f"ticket.created:{ticket.pk}"
+        event=WebhookEvent.TICKET_CREATED, payload=ticket_payload(ticket), key=f"ticket.created:{ticket.pk}"
     )
     if not ticket.is_automatic:
         _tell_key_account_manager(ticket)
@@ -563,7 +574,7 @@ def _set_status(current: Ticket, status: str, *, actor: User | None, now: dateti
         event(current, EventKind.RESOLVED, actor=actor, at=now, **{"from": previous})
         webhook_emit(
             event=WebhookEvent.TICKET_RESOLVED,
-            payload=_ticket_payload(current),
+            payload=ticket_payload(current),
             key=f"ticket.resolved:{current.pk}:{current.version}",
         )
         satisfaction_ask(current, now=now)
@@ -606,6 +617,20 @@ def customer_message_add(
     sla.ticket_sla_update(current, now=now, reason="customer replied")
     _save(current, before, None)
     return added
+
+
+@transaction.atomic
+def ticket_close_by_customer(*, ticket: Ticket, actor: User | None) -> Ticket:
+    """The customer closes their ticket (in the portal): it needs nothing more from the desk. The caller
+    has checked that the customer may (klient.service.portal)."""
+    current = _locked(ticket)
+    if current.status == TicketStatus.CLOSED:
+        return current
+    before = snapshot(current, Ticket.AUDITED_FIELDS)
+    now = timezone.now()
+    _set_status(current, TicketStatus.CLOSED, actor=actor, now=now)
+    sla.ticket_sla_update(current, now=now, actor=actor, reason="closed by the customer")
+    return _save(current, before, actor)
 
 
 def _reply_subject(ticket: Ticket) -> str:
@@ -1006,14 +1031,15 @@ def macro_fields(*, macro: Macro, actor: User) -> dict[str, Any]:
         elif name == "category":
             fields[name] = Category.objects.filter(pk=value).first()
         elif name == "queue":
-            fields[name] = Queue.objects.filter(pk=value).first() or actor_queue_error(value)
+            queue = Queue.objects.filter(pk=value).first()
+            if queue is None:
+                raise ValidationError(
+                    {"macro": _("The macro's queue %(queue)s does not exist.") % {"queue": value}}
+                )
+            fields[name] = queue
         elif name == "assignee":
             fields[name] = actor if value == "me" else UserModel.objects.filter(pk=value).first()
     return fields
-
-
-def actor_queue_error(value: Any) -> Queue:
-    raise ValidationError({"macro": _("The macro's queue %(queue)s does not exist.") % {"queue": value}})
 
 
 @transaction.atomic

@@ -904,6 +904,7 @@ def _tell_lead(ticket: Ticket, item: Running, lead: User) -> None:
 
 def _escalate_one(ticket_id: int, *, now: datetime.datetime, policies: Policies) -> dict[str, int]:
     from klient.core.audit import AuditAction, audit_log, diff, snapshot
+    from klient.service.services import ticket_payload  # services uses this module: imported on use
     from klient.webhooks.models import WebhookEvent
     from klient.webhooks.services import webhook_emit
 
@@ -935,15 +936,7 @@ def _escalate_one(ticket_id: int, *, now: datetime.datetime, policies: Policies)
             )
             webhook_emit(
                 event=WebhookEvent.TICKET_SLA_BREACHED,
-                payload={
-                    "number": ticket.number,
-                    "subject": ticket.subject,
-                    "target": item.name,
-                    "due": item.due.isoformat(),
-                    "queue": ticket.queue.name,
-                    "assignee": ticket.assignee_id,
-                    "priority": ticket.priority,
-                },
+                payload={**ticket_payload(ticket), "target": item.name, "due": item.due.isoformat()},
                 key=f"ticket.sla_breached:{ticket.pk}:{item.name}:{int(item.due.timestamp())}",
             )
             if lead is not None:

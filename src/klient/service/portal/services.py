@@ -17,23 +17,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from klient.core.audit import snapshot
 from klient.core.exceptions import NotAllowed
 from klient.core.models import Role, User
 from klient.customers.models import Contact
 from klient.mail.services import contact_language, language_code, mail_queue
-from klient.service import sla
-from klient.service.models import Channel, MessageKind, Ticket, TicketMessage, TicketStatus, TicketType
+from klient.service.models import Channel, MessageKind, Ticket, TicketMessage, TicketType
 from klient.service.portal.models import PortalAccount, SignInLink
 from klient.service.portal.selectors import portal_tickets
 from klient.service.services import (
     FileInput,
     MessageInput,
-    _locked,
-    _save,
-    _set_status,
     customer_message_add,
     normal_email,
+    ticket_close_by_customer,
     ticket_open,
 )
 
@@ -282,18 +278,10 @@ def portal_reply(
     )
 
 
-@transaction.atomic
 def portal_ticket_close(*, account: PortalAccount, ticket: Ticket) -> Ticket:
     """The customer closes their ticket: it needs nothing more from the desk."""
     _require_portal_ticket(account, ticket)
-    current = _locked(ticket)
-    if current.status == TicketStatus.CLOSED:
-        return current
-    before = snapshot(current, Ticket.AUDITED_FIELDS)
-    now = timezone.now()
-    _set_status(current, TicketStatus.CLOSED, actor=account.user, now=now)
-    sla.ticket_sla_update(current, now=now, actor=account.user, reason="closed by the customer")
-    return _save(current, before, account.user)
+    return ticket_close_by_customer(ticket=ticket, actor=account.user)
 
 
 # --- the web form -----------------------------------------------------------------------------------------
