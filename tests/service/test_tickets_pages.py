@@ -411,6 +411,27 @@ def test_inline_images_point_at_the_attachment_view(login, sam, marta, support):
     assert "attachment" not in response["Content-Disposition"]
 
 
+def test_a_queue_row_shows_the_tickets_fields_labels_link_and_due_time(login, sam, marta, support):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(pk=sam.pk).update(first_name="Sam", last_name="Kowal", language="pl")
+    mine = _open(subject="Mleko kwaśne", priority="high")
+    services.ticket_claim(ticket=mine, actor=sam)
+    stranger = _open(subject="Pytanie", sender="someone@nowhere.example")
+    _due(mine, 3)
+    html = login(sam).get("/service/tickets/?all=1", HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+    row = html.split(f'data-ticket="{mine.number}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/service/tickets/{mine.number}/">T-{mine.number}</a>' in row
+    assert "Mleko kwaśne" in row and "marta@mleczarnia.example.pl" in row and "Mleczarnia Sp. z o.o." in row
+    assert '<td data-field="priority">Wysoki</td>' in row
+    assert '<td data-field="assignee">Sam Kowal</td>' in row
+    assert 'name="selected"' not in row  # assigned: nothing to claim
+    assert '<time datetime="2026-03-02T15:00:00+00:00">02-03-2026  15:00</time>' in row
+    other = html.split(f'data-ticket="{stranger.number}"', 1)[1].split("</tr>", 1)[0]
+    assert f'aria-label="Zaznacz T-{stranger.number}"' in other
+    assert "<td>—</td>" in other and "someone@nowhere.example" in other
+
+
 def test_my_queues_are_paged_in_due_order_across_queues_and_statuses(login, sam, support, monkeypatch):
     from klient.service import views
 

@@ -51,10 +51,8 @@ from klient.service.models import (
     InboundMail,
     InboundStatus,
     LinkKind,
-    LogAddress,
     Mailbox,
     MessageKind,
-    Queue,
     Ticket,
     TicketMessage,
     TicketParticipant,
@@ -62,6 +60,7 @@ from klient.service.models import (
 )
 from klient.service.parsing import ParsedMail, ParseError, decode_bytes, header_summary, parse
 from klient.service.services import (
+    Desk,
     MessageInput,
     contact_for_email,
     customer_message_add,
@@ -127,10 +126,11 @@ def store(raw: bytes, *, source: str, queue_name: str = "") -> InboundMail:
     durable = connection.vendor == "sqlite" and not connection.in_atomic_block
     if durable:
         _set_synchronous("FULL")
+    binary = connection.vendor == "postgresql"
     try:
         with transaction.atomic():
-            return InboundMail.objects.create(
-                raw=raw,
+            inbound = InboundMail.objects.create(
+                raw=b"" if binary else raw,
                 size=len(raw),
                 sha256=InboundMail.digest(raw),
                 message_key=message_key(raw, message_id),
@@ -139,9 +139,24 @@ def store(raw: bytes, *, source: str, queue_name: str = "") -> InboundMail:
                 sender=sender[:254],
                 subject=subject[:255],
             )
+            if binary:
+                _write_raw(inbound.pk, raw)
+                inbound.raw = raw
+            return inbound
     finally:
         if durable:
             _set_synchronous("NORMAL")
+
+
+def _write_raw(pk: int, raw: bytes) -> None:
+    """The message's bytes as a binary parameter: the driver's default (client-side binding, Django's) writes
+    bytes as escaped text, 4–5 ms for a message of 300 KB on PostgreSQL; sent as they are, 0.3 ms."""
+    import psycopg
+
+    connection.ensure_connection()
+    table = connection.ops.quote_name(InboundMail._meta.db_table)
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(f"UPDATE {table} SET raw = %b WHERE id = %s", [raw, pk])  # noqa: S608 - the table's own name
 
 
 def _set_synchronous(level: str) -> None:
@@ -165,7 +180,9 @@ def process(inbound: InboundMail) -> Outcome:
     goes wrong quarantines it with the reason; a message already done answers what became of it."""
     try:
         with transaction.atomic():
-            return _process_locked(inbound.pk, inbound.message_key)
+            # The bytes stored (never changed): from the caller when it has them, else read once.
+            raw = None if "raw" in inbound.get_deferred_fields() else bytes(inbound.raw)
+            return _process_locked(inbound.pk, inbound.message_key, raw or None)
     except (Quarantine, ParseError) as reason:
         return _quarantine(inbound.pk, str(reason))
     except Exception as error:
@@ -186,11 +203,11 @@ def _quarantine(pk: int, reason: str) -> Outcome:
     return Outcome(Status.QUARANTINED, None, reason)
 
 
-def _process_locked(pk: int, key: str) -> Outcome:
+def _process_locked(pk: int, key: str, raw: bytes | None) -> Outcome:
     if not key:
         key = InboundMail.objects.filter(pk=pk).values_list("message_key", flat=True).get()
     # Lock every stored copy of this message (in id order): a second process waits here, then sees ours.
-    rows = list(InboundMail.objects.select_for_update().filter(message_key=key).order_by("pk"))
+    rows = list(InboundMail.objects.select_for_update().filter(message_key=key).defer("raw").order_by("pk"))
     inbound = next(row for row in rows if row.pk == pk)
     if inbound.status != InboundStatus.RECEIVED:
         number = inbound.ticket.number if inbound.ticket_id and inbound.ticket else None
@@ -205,17 +222,20 @@ def _process_locked(pk: int, key: str) -> Outcome:
         reason = _("%(key)s was processed already.") % {"key": key}
         _finish(inbound, Status.DUPLICATE, None, reason, status=InboundStatus.DUPLICATE)
         return Outcome(Status.DUPLICATE, number, reason)
-    parsed = parse(bytes(inbound.raw))
+    if raw is None:
+        raw = bytes(InboundMail.objects.filter(pk=pk).values_list("raw", flat=True).get())
+    parsed = parse(raw)
     if not inbound.sender and parsed.from_email:
         inbound.sender = parsed.from_email[:254]
     if not inbound.subject and parsed.subject:
         inbound.subject = parsed.subject[:255]
-    ours = our_addresses()
-    log_addresses = _log_addresses(parsed)
+    desk = Desk()
+    ours = desk.ours
+    log_addresses = desk.active_log_addresses(parsed.recipients)
     if log_addresses:
         outcome = _log(inbound, parsed, log_addresses, ours)
     else:
-        outcome = _to_ticket(inbound, parsed, ours)
+        outcome = _to_ticket(inbound, parsed, desk)
     _pause_for_tests()
     return outcome
 
@@ -273,17 +293,6 @@ def _message_input(
     )
 
 
-def our_addresses() -> frozenset[str]:
-    """The desk's own addresses (the queues', the sender of our mail, the log addresses): never a
-    requester, never sent an acknowledgement, so no mail loop starts."""
-    ours = {normal_email(parseaddr(settings.DEFAULT_FROM_EMAIL)[1])}
-    ours.update(
-        normal_email(email) for email in Queue.objects.exclude(email="").values_list("email", flat=True)
-    )
-    ours.update(normal_email(email) for email in LogAddress.objects.values_list("email", flat=True))
-    return frozenset(ours)
-
-
 def _is_known_to(ticket: Ticket, sender: str) -> bool:
     """Whether the sender may add to the ticket: a participant, its requester, or a contact of its company."""
     sender = normal_email(sender)
@@ -331,7 +340,8 @@ def _thread(parsed: ParsedMail) -> tuple[Ticket | None, str, bool]:
     return None, "", False
 
 
-def _to_ticket(inbound: InboundMail, parsed: ParsedMail, ours: frozenset[str]) -> Outcome:
+def _to_ticket(inbound: InboundMail, parsed: ParsedMail, desk: Desk) -> Outcome:
+    ours = desk.ours
     if not parsed.from_email:
         raise Quarantine(_("The message has no sender address."))
     if parsed.from_email in ours and not parsed.is_automatic:
@@ -363,7 +373,7 @@ def _to_ticket(inbound: InboundMail, parsed: ParsedMail, ours: frozenset[str]) -
         customer_message_add(ticket=ticket, message=_message_input(inbound, parsed, why, ours))
         _finish(inbound, Status.APPENDED, ticket, why)
         return Outcome(Status.APPENDED, ticket.number, why)
-    new = _open(inbound, parsed, why or "new ticket", ours)
+    new = _open(inbound, parsed, why or "new ticket", desk)
     if follow_up is not None:
         ticket_link(ticket=new, other=follow_up, actor=None, kind=LinkKind.FOLLOW_UP)
     reason = why or "new ticket"
@@ -373,7 +383,7 @@ def _to_ticket(inbound: InboundMail, parsed: ParsedMail, ours: frozenset[str]) -
     return Outcome(Status.CREATED, new.number, reason)
 
 
-def _open(inbound: InboundMail, parsed: ParsedMail, why: str, ours: frozenset[str]) -> Ticket:
+def _open(inbound: InboundMail, parsed: ParsedMail, why: str, desk: Desk) -> Ticket:
     company, contact = match_requester(parsed.from_email)
     # The requester's language, else their company's, else the installation's: never empty.
     language = (
@@ -385,10 +395,14 @@ def _open(inbound: InboundMail, parsed: ParsedMail, why: str, ours: frozenset[st
         or "en"
     )
     queue, priority, routing = route(
-        recipients=parsed.recipients, company=company, language=language, queue_name=inbound.queue_name
+        recipients=parsed.recipients,
+        company=company,
+        language=language,
+        queue_name=inbound.queue_name,
+        desk=desk,
     )
     return ticket_open(
-        message=_message_input(inbound, parsed, why, ours),
+        message=_message_input(inbound, parsed, why, desk.ours),
         subject=parsed.subject,
         company=company,
         contact=contact,
@@ -468,14 +482,6 @@ def _acknowledge(ticket: Ticket, parsed: ParsedMail, ours: frozenset[str]) -> bo
 
 
 # --- log addresses -----------------------------------------------------------------------------------------
-
-
-def _log_addresses(parsed: ParsedMail) -> list[str]:
-    if not parsed.recipients:
-        return []
-    return list(
-        LogAddress.objects.filter(is_active=True, email__in=parsed.recipients).values_list("email", flat=True)
-    )
 
 
 def _log(inbound: InboundMail, parsed: ParsedMail, log_addresses: list[str], ours: frozenset[str]) -> Outcome:

@@ -266,7 +266,6 @@ def _queue(delivery_ids: list[int]) -> None:
     transaction.on_commit(deliver, robust=True)
 
 
-@transaction.atomic
 def webhook_emit(*, event: str, payload: dict[str, Any], key: str) -> int:
     """Queue `event` for every active subscription to it, in the caller's transaction; returns how many
     deliveries were queued. `key` (e.g. f"quote.sent:{quote.id}:{quote.version}") makes a repeated emit
@@ -283,31 +282,32 @@ def webhook_emit(*, event: str, payload: dict[str, Any], key: str) -> int:
         if event in subscription.events
     ]
     if not subscriptions:
-        return 0
-    taken = set(
-        WebhookDelivery.objects.filter(key=key, subscription__in=subscriptions).values_list(
-            "subscription_id", flat=True
+        return 0  # the usual case: no savepoint, nothing written
+    with transaction.atomic():
+        taken = set(
+            WebhookDelivery.objects.filter(key=key, subscription__in=subscriptions).values_list(
+                "subscription_id", flat=True
+            )
         )
-    )
-    now = timezone.now()
-    queued: list[int] = []
-    for subscription in subscriptions:
-        if subscription.pk in taken:
-            continue
-        try:
-            with transaction.atomic():
-                delivery = WebhookDelivery.objects.create(
-                    subscription=subscription,
-                    event=event,
-                    key=key,
-                    payload=payload,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-        except IntegrityError:
-            continue  # another transaction with the same key committed first: theirs is the delivery
-        queued.append(delivery.pk)
-    _queue(queued)
+        now = timezone.now()
+        queued: list[int] = []
+        for subscription in subscriptions:
+            if subscription.pk in taken:
+                continue
+            try:
+                with transaction.atomic():
+                    delivery = WebhookDelivery.objects.create(
+                        subscription=subscription,
+                        event=event,
+                        key=key,
+                        payload=payload,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+            except IntegrityError:
+                continue  # another transaction with the same key committed first: theirs is the delivery
+            queued.append(delivery.pk)
+        _queue(queued)
     return len(queued)
 
 
