@@ -296,7 +296,7 @@ def test_anything_raising_while_processing_quarantines_and_rolls_back(support, m
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("routing is broken")
 
-    monkeypatch.setattr(intake, "ticket_open", broken)
+    monkeypatch.setattr(intake, "ticket_open_within", broken)
     inbound, outcome = intake.receive(
         mail("jan@firma.example.pl", "Hello", message_id="h1@firma.example.pl"), source="test"
     )

@@ -37,7 +37,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -63,14 +63,14 @@ from klient.service.services import (
     Desk,
     MessageInput,
     contact_for_email,
-    customer_message_add,
+    customer_message_add_within,
     event,
     mail_from_address,
     match_requester,
     normal_email,
     route,
     ticket_link,
-    ticket_open,
+    ticket_open_within,
 )
 
 logger = logging.getLogger(__name__)
@@ -178,8 +178,11 @@ def _pause_for_tests() -> None:
 def process(inbound: InboundMail) -> Outcome:
     """Parse and place a stored message in one transaction (see the module's docstring). Anything that
     goes wrong quarantines it with the reason; a message already done answers what became of it."""
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
+            if outermost:
+                _commit_without_waiting_for_the_disk()
             # The bytes stored (never changed): from the caller when it has them, else read once.
             raw = None if "raw" in inbound.get_deferred_fields() else bytes(inbound.raw)
             return _process_locked(inbound.pk, inbound.message_key, raw or None)
@@ -188,6 +191,16 @@ def process(inbound: InboundMail) -> Outcome:
     except Exception as error:
         logger.exception("Mail intake: message %s could not be processed", inbound.pk)
         return _quarantine(inbound.pk, f"{type(error).__name__}: {error}")
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, the processing transaction's commit does not wait for the disk, as on SQLite (where
+    only the storing commit is synchronous=FULL): the message itself was stored with a commit that did, so
+    should the machine fail before this one reaches the disk, its row is still "received" and the sweep
+    processes it again. For this transaction only; it saves a quarter of a message's time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _quarantine(pk: int, reason: str) -> Outcome:
@@ -213,18 +226,21 @@ def _process_locked(pk: int, key: str, raw: bytes | None) -> Outcome:
         number = inbound.ticket.number if inbound.ticket_id and inbound.ticket else None
         return Outcome(inbound.outcome or inbound.status, number, inbound.reason)
     earlier = next((row for row in rows if row.pk != pk and row.status == InboundStatus.PROCESSED), None)
-    if earlier is not None or (
-        not key.startswith("sha256:") and TicketMessage.objects.filter(message_id=key).exists()
-    ):
-        number = (
-            earlier.ticket.number if earlier is not None and earlier.ticket_id and earlier.ticket else None
-        )
-        reason = _("%(key)s was processed already.") % {"key": key}
-        _finish(inbound, Status.DUPLICATE, None, reason, status=InboundStatus.DUPLICATE)
-        return Outcome(Status.DUPLICATE, number, reason)
+    if earlier is not None:
+        return _duplicate(inbound, key, earlier)
     if raw is None:
         raw = bytes(InboundMail.objects.filter(pk=pk).values_list("raw", flat=True).get())
-    parsed = parse(raw)
+    own_id = [] if key.startswith("sha256:") else [key]
+    try:
+        parsed = parse(raw)
+    except ParseError:
+        if own_id and _kept(own_id):
+            return _duplicate(inbound, key, None)
+        raise
+    # One read for both: is this Message-ID on a ticket already, and which tickets hold those it answers.
+    kept = _kept(own_id + _answered_ids(parsed))
+    if own_id and key in kept:
+        return _duplicate(inbound, key, None)
     if not inbound.sender and parsed.from_email:
         inbound.sender = parsed.from_email[:254]
     if not inbound.subject and parsed.subject:
@@ -235,9 +251,32 @@ def _process_locked(pk: int, key: str, raw: bytes | None) -> Outcome:
     if log_addresses:
         outcome = _log(inbound, parsed, log_addresses, ours)
     else:
-        outcome = _to_ticket(inbound, parsed, desk)
+        outcome = _to_ticket(inbound, parsed, desk, kept)
     _pause_for_tests()
     return outcome
+
+
+def _duplicate(inbound: InboundMail, key: str, earlier: InboundMail | None) -> Outcome:
+    number = earlier.ticket.number if earlier is not None and earlier.ticket_id and earlier.ticket else None
+    reason = _("%(key)s was processed already.") % {"key": key}
+    _finish(inbound, Status.DUPLICATE, None, reason, status=InboundStatus.DUPLICATE)
+    return Outcome(Status.DUPLICATE, number, reason)
+
+
+def _kept(message_ids: list[str]) -> dict[str, int]:
+    """The tickets holding messages with these Message-IDs (the latest message's ticket for each)."""
+    if not message_ids:
+        return {}
+    return dict(
+        TicketMessage.objects.filter(message_id__in=message_ids)
+        .order_by("created_at", "id")
+        .values_list("message_id", "ticket_id")
+    )
+
+
+def _answered_ids(parsed: ParsedMail) -> list[str]:
+    """The Message-IDs the message answers: a delivery report's original, In-Reply-To, References."""
+    return [*parsed.bounce_of, *parsed.in_reply_to, *parsed.references]
 
 
 def _finish(
@@ -313,34 +352,34 @@ def _followed(ticket: Ticket) -> Ticket:
     for _step in range(10):
         if ticket.merged_into_id is None:
             return ticket
-        ticket = Ticket.objects.select_related("queue").get(pk=ticket.merged_into_id)
+        ticket = _locked_tickets().get(pk=ticket.merged_into_id)
     return ticket
 
 
-def _thread(parsed: ParsedMail) -> tuple[Ticket | None, str, bool]:
-    """The ticket the message answers, why, and whether it was found by its headers (not a subject tag)."""
+def _locked_tickets() -> QuerySet[Ticket]:
+    """Tickets mail is added to: locked, with what customer_message_add_within reads of them."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related("queue", "company", "contact")
+
+
+def _thread(parsed: ParsedMail, kept: dict[str, int]) -> tuple[Ticket | None, str, bool]:
+    """The ticket the message answers, why, and whether it was found by its headers (not a subject tag);
+    `kept` maps the Message-IDs it answers to the tickets holding them (_kept)."""
     candidates: list[tuple[str, str]] = [
         (mid, _("bounce of %(id)s") % {"id": mid}) for mid in parsed.bounce_of
     ]
     candidates += [(mid, f"In-Reply-To {mid}") for mid in parsed.in_reply_to]
     candidates += [(mid, f"References {mid}") for mid in reversed(parsed.references)]
-    if candidates:
-        found = dict(
-            TicketMessage.objects.filter(message_id__in=[mid for mid, _why in candidates])
-            .order_by("created_at", "id")
-            .values_list("message_id", "ticket_id")
-        )
-        for mid, why in candidates:
-            if mid in found:
-                return Ticket.objects.select_related("queue").get(pk=found[mid]), why, True
+    for mid, why in candidates:
+        if mid in kept:
+            return _locked_tickets().get(pk=kept[mid]), why, True
     for number in parsed.ticket_tags:
-        ticket = Ticket.objects.select_related("queue").filter(number=number).first()
+        ticket = _locked_tickets().filter(number=number).first()
         if ticket is not None:
             return ticket, f"subject tag {ticket.reference}", False
     return None, "", False
 
 
-def _to_ticket(inbound: InboundMail, parsed: ParsedMail, desk: Desk) -> Outcome:
+def _to_ticket(inbound: InboundMail, parsed: ParsedMail, desk: Desk, kept: dict[str, int]) -> Outcome:
     ours = desk.ours
     if not parsed.from_email:
         raise Quarantine(_("The message has no sender address."))
@@ -349,7 +388,7 @@ def _to_ticket(inbound: InboundMail, parsed: ParsedMail, desk: Desk) -> Outcome:
             _("The message comes from one of our own addresses (%(email)s): a mail loop?")
             % {"email": parsed.from_email}
         )
-    ticket, why, by_headers = _thread(parsed)
+    ticket, why, by_headers = _thread(parsed, kept)
     follow_up: Ticket | None = None
     if ticket is not None:
         original = ticket
@@ -370,7 +409,7 @@ def _to_ticket(inbound: InboundMail, parsed: ParsedMail, desk: Desk) -> Outcome:
             )
             ticket = None
     if ticket is not None:
-        customer_message_add(ticket=ticket, message=_message_input(inbound, parsed, why, ours))
+        customer_message_add_within(current=ticket, message=_message_input(inbound, parsed, why, ours))
         _finish(inbound, Status.APPENDED, ticket, why)
         return Outcome(Status.APPENDED, ticket.number, why)
     new = _open(inbound, parsed, why or "new ticket", desk)
@@ -401,7 +440,7 @@ def _open(inbound: InboundMail, parsed: ParsedMail, why: str, desk: Desk) -> Tic
         queue_name=inbound.queue_name,
         desk=desk,
     )
-    return ticket_open(
+    return ticket_open_within(
         message=_message_input(inbound, parsed, why, desk.ours),
         subject=parsed.subject,
         company=company,
