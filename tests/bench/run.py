@@ -13,6 +13,9 @@ PostgreSQL when DATABASE_URL is set (`make bench-postgres`; the database is drop
    call is stored) are timed, and a sales manager's team board. KLIENT_BENCH_ACTIVITY_ROWS (e.g.
    10000000) first fills the activity table up to that many rows of other users, written by the database
    itself (INSERT … SELECT over a series), so the lists are timed against a table of that size.
+
+`cpu_reference_ms_at_start` and `…_at_end` time a fixed pure-Python loop: compare runs by them, since a
+shared machine's core speed drifts (by half, on the two-core machine these figures were taken on).
 """
 
 from __future__ import annotations
@@ -477,6 +480,19 @@ def measure(call: Callable[[], Any]) -> dict[str, Any]:
     }
 
 
+def cpu_reference_ms() -> float:
+    """A fixed pure-Python loop (median of three runs): how fast this machine's core is right now. On a
+    shared virtual machine it varies by half from one minute to the next; every figure moves with it."""
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number * number
+        timings.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(timings), 1)
+
+
 def api_client(user: User) -> Client:
     _token, raw = api_token_create(user=user, name="bench")
     return Client(headers={"Authorization": f"Bearer {raw}"})
@@ -513,6 +529,7 @@ def found(response: Any, minimum: int = 1) -> Any:
 def main() -> None:
     # Before anything connects: the bench database starts empty (importing this module changes nothing).
     _fresh_postgres_database()
+    cpu_at_start = cpu_reference_ms()
     # Keep one connection across requests, as a long-running server process does (and so queries are counted).
     request_finished.disconnect(close_old_connections)
     with tempfile.TemporaryDirectory() as workdir:
@@ -521,6 +538,7 @@ def main() -> None:
     results: dict[str, Any] = {
         "rows": ROWS,
         "database": connection.vendor,
+        "cpu_reference_ms_at_start": cpu_at_start,
         "build_seconds": round(time.perf_counter() - started, 1),
         "companies": Company.objects.count(),
         "contacts": Contact.objects.count(),
@@ -681,6 +699,7 @@ def main() -> None:
     from tests.bench.service import run as service_figures
 
     results.update(service_figures(people))
+    results["cpu_reference_ms_at_end"] = cpu_reference_ms()
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

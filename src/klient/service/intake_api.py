@@ -13,7 +13,7 @@ from klient.api.schemas import ERRORS
 from klient.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, keyset_paginate
 from klient.customers.api import MAX_ID, reader
 from klient.service import intake
-from klient.service.models import InboundMail, InboundStatus
+from klient.service.models import InboundMail
 
 router = Router(tags=["mail intake"])
 
@@ -64,7 +64,7 @@ def _item(inbound: InboundMail) -> dict[str, object]:
 def _quarantined(pk: int) -> InboundMail:
     if not 1 <= pk <= MAX_ID:
         raise InboundMail.DoesNotExist
-    return InboundMail.objects.get(pk=pk, status=InboundStatus.QUARANTINED)
+    return InboundMail.objects.quarantined().get(pk=pk)
 
 
 @router.get(
@@ -79,7 +79,7 @@ def quarantine_list(
     cursor: str | None = None,
 ) -> HttpResponse:
     reader(request, QUARANTINE)
-    rows = InboundMail.objects.filter(status=InboundStatus.QUARANTINED).defer("raw")
+    rows = InboundMail.objects.quarantined()
     if q.strip():
         rows = rows.filter(intake.quarantine_search(q.strip()))
     page = keyset_paginate(rows, ordering=["-received_at", "-id"], cursor=cursor, limit=limit)

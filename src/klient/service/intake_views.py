@@ -22,7 +22,7 @@ from klient.core.exceptions import NotAllowed
 from klient.core.models import User
 from klient.core.pagination import request_page
 from klient.service import intake
-from klient.service.models import InboundMail, InboundStatus, LogAddress, Mailbox, Queue
+from klient.service.models import InboundMail, LogAddress, Mailbox, Queue
 
 PAGE_SIZE = 50
 QUARANTINE = "service.manage_quarantine"
@@ -34,7 +34,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _quarantined(pk: int) -> InboundMail:
-    inbound = InboundMail.objects.filter(pk=pk, status=InboundStatus.QUARANTINED).first()
+    inbound = InboundMail.objects.quarantined().filter(pk=pk).first()
     if inbound is None:
         raise Http404
     return inbound
@@ -45,7 +45,7 @@ def _quarantined(pk: int) -> InboundMail:
 def quarantine_list_view(request: HttpRequest) -> HttpResponse:
     """Quarantined messages, newest first: when, from, subject, size and why."""
     q = request.GET.get("q", "").strip()
-    rows = InboundMail.objects.filter(status=InboundStatus.QUARANTINED).defer("raw")
+    rows = InboundMail.objects.quarantined()
     if q:
         rows = rows.filter(intake.quarantine_search(q))
     page, next_query = request_page(request, rows, ordering=["-received_at", "-id"], limit=PAGE_SIZE)

@@ -797,6 +797,12 @@ class InboundStatus(models.TextChoices):
     QUARANTINED = "quarantined", _("Quarantined")
 
 
+class InboundMailQuerySet(models.QuerySet["InboundMail"]):
+    def quarantined(self) -> InboundMailQuerySet:
+        """The messages waiting in quarantine for an administrator (without their bytes)."""
+        return self.filter(status=InboundStatus.QUARANTINED).defer("raw")
+
+
 class InboundMail(models.Model):
     """A message as it arrived, byte for byte, stored (and committed) before anything else is done with
     it. `message_key` is its Message-ID, or a digest of the bytes when it has none: the same key is
@@ -823,6 +829,8 @@ class InboundMail(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     sender = models.CharField(pgettext_lazy("mail sender", "from"), max_length=254, blank=True)
+
+    objects = InboundMailQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from klient.core.models import User
-from klient.service.models import InboundMail, InboundStatus
+from klient.service.models import InboundMail
 
 
 @dataclass(frozen=True)
@@ -150,9 +150,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     cards = settings_cards(user)
     quarantined = (
-        InboundMail.objects.filter(status=InboundStatus.QUARANTINED).count()
-        if any(card.key == "quarantine" for card in cards)
-        else None
+        InboundMail.objects.quarantined().count() if any(card.key == "quarantine" for card in cards) else None
     )
     return render(request, "service/settings.html", {"cards": cards, "quarantined": quarantined})
 
