@@ -186,6 +186,18 @@ def xlsx_file(header: list[str], rows: Iterable[list[Any]], *, title: str) -> An
     return output
 
 
+def csv_response(header: list[str], rows: Iterable[list[Any]], *, filename: str) -> StreamingHttpResponse:
+    """A table as a CSV download (csv_lines), streamed row by row."""
+    lines = csv_lines(header, rows)
+    return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), filename)
+
+
+def xlsx_response(header: list[str], rows: Iterable[list[Any]], *, title: str, filename: str) -> FileResponse:
+    """A table as an Excel download (xlsx_file): one sheet named `title`."""
+    output = xlsx_file(header, rows, title=title)
+    return _attachment(FileResponse(output, content_type=XLSX_CONTENT_TYPE), filename)
+
+
 def contact_vcard(contact: Contact) -> str:
     """One contact as a vCard 3.0."""
     card = vobject.vCard()
@@ -278,8 +290,7 @@ def _contact_rows(request: HttpRequest) -> Iterator[list[Any]]:
 def company_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered, visible companies as CSV; commercial terms only with the permission."""
     columns, rows = _company_rows(request)
-    response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
-    return _attachment(response, "companies.csv")
+    return csv_response(columns, rows, filename="companies.csv")
 
 
 @login_required
@@ -287,24 +298,21 @@ def company_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
 def company_export_xlsx_view(request: HttpRequest) -> FileResponse:
     """The filtered, visible companies as an Excel workbook."""
     columns, rows = _company_rows(request)
-    output = xlsx_file(columns, rows, title="companies")
-    return _attachment(FileResponse(output, content_type=XLSX_CONTENT_TYPE), "companies.xlsx")
+    return xlsx_response(columns, rows, title="companies", filename="companies.xlsx")
 
 
 @login_required
 @permission_required("customers.view_contact", raise_exception=True)
 def contact_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
     """The visible contacts (of one company with `?company=`) as CSV."""
-    lines = csv_lines(CONTACT_COLUMNS, _contact_rows(request))
-    return _attachment(StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8"), "contacts.csv")
+    return csv_response(CONTACT_COLUMNS, _contact_rows(request), filename="contacts.csv")
 
 
 @login_required
 @permission_required("customers.view_contact", raise_exception=True)
 def contact_export_xlsx_view(request: HttpRequest) -> FileResponse:
     """The visible contacts as an Excel workbook."""
-    output = xlsx_file(CONTACT_COLUMNS, _contact_rows(request), title="contacts")
-    return _attachment(FileResponse(output, content_type=XLSX_CONTENT_TYPE), "contacts.xlsx")
+    return xlsx_response(CONTACT_COLUMNS, _contact_rows(request), title="contacts", filename="contacts.xlsx")
 
 
 @login_required

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from klient.core.models import User
 from klient.core.pagination import InvalidCursor, keyset_paginate
-from klient.customers.exports import XLSX_CONTENT_TYPE, csv_lines, xlsx_file
+from klient.customers.exports import csv_response, xlsx_response
 from klient.reports.documents import figure_rows, monthly_report_filename, monthly_report_pdf, target_rows
 from klient.reports.exports import call_analysis_table, weekday_name
 from klient.reports.forms import CallAnalysisFilterForm, MonthlyReportCommentForm
@@ -102,9 +102,7 @@ def call_analysis_csv_view(request: HttpRequest) -> HttpResponseBase:
         header, rows, name = _export_table(request)
     except ValidationError:
         return HttpResponse(_("Choose a valid period."), status=400, content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(header, rows, filename=f"{name}.csv")
 
 
 @login_required
@@ -115,9 +113,7 @@ def call_analysis_xlsx_view(request: HttpRequest) -> HttpResponseBase:
         header, rows, name = _export_table(request)
     except ValidationError:
         return HttpResponse(_("Choose a valid period."), status=400, content_type="text/plain; charset=utf-8")
-    response = FileResponse(xlsx_file(header, rows, title="calls"), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return xlsx_response(header, rows, title="calls", filename=f"{name}.xlsx")
 
 
 @login_required

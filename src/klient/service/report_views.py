@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from klient.core.models import User
-from klient.customers.exports import XLSX_CONTENT_TYPE, csv_lines, xlsx_file
+from klient.customers.exports import csv_response, xlsx_response
 from klient.service.models import Queue
 from klient.service.reports import ReportScope, ServiceReport, Stats, hours, percent, user_zone
 
@@ -399,11 +399,7 @@ def service_report_csv_view(request: HttpRequest, slug: str) -> HttpResponseBase
     if isinstance(found, HttpResponse):
         return found
     table, name = found
-    response = StreamingHttpResponse(
-        csv_lines(table.header, table.rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(table.header, table.rows, filename=f"{name}.csv")
 
 
 @login_required
@@ -414,11 +410,7 @@ def service_report_xlsx_view(request: HttpRequest, slug: str) -> HttpResponseBas
     if isinstance(found, HttpResponse):
         return found
     table, name = found
-    response = FileResponse(
-        xlsx_file(table.header, table.rows, title=slug[:31]), content_type=XLSX_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return xlsx_response(table.header, table.rows, title=slug[:31], filename=f"{name}.xlsx")
 
 
 urlpatterns: list[URLPattern] = [

@@ -228,11 +228,6 @@ class Desk:
         return queue
 
 
-def default_queue() -> Queue:
-    """The default queue (made again if an administrator removed every queue)."""
-    return Desk().default_queue()
-
-
 def _rule_holds(
     rule: RoutingRule,
     *,

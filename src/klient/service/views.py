@@ -33,7 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from klient.core.exceptions import NotAllowed, VersionConflict
 from klient.core.models import User
 from klient.core.pagination import InvalidCursor
-from klient.customers.exports import XLSX_CONTENT_TYPE, csv_lines, xlsx_file
+from klient.customers.exports import csv_response, xlsx_response
 from klient.customers.models import Company
 from klient.service import services
 from klient.service.filters import ME, MINE, NOBODY, OPEN, TicketFilter
@@ -71,6 +71,7 @@ from klient.service.models import (
     TicketType,
 )
 from klient.service.selectors import (
+    QUEUE_ROW_VALUES,
     attachment_get,
     complaint_list,
     macros_available,
@@ -115,15 +116,6 @@ def _back(ticket: Ticket, anchor: str = "") -> HttpResponse:
 
 
 # --- the queue view ----------------------------------------------------------------------------------------
-
-
-# What a row of the queue page shows, read as plain values: 50 rows of four models each (ticket, queue,
-# company, assignee) took longer to build than the database took to find them.
-ROW_VALUES = (
-    "id", "number", "subject", "requester_name", "requester_email", "company__name", "status", "priority",
-    "queue__name", "assignee_id", "assignee__username", "assignee__first_name", "assignee__last_name",
-    "next_due_at", "sla_status",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -200,7 +192,7 @@ def ticket_list_view(request: HttpRequest) -> HttpResponse:
             cursor=request.GET.get("cursor"),
             limit=PAGE_SIZE,
             branches=ticket_filter.branches(user=user),
-            values=ROW_VALUES,
+            values=QUEUE_ROW_VALUES,
         )
     except InvalidCursor:
         raise Http404 from None
@@ -1011,9 +1003,7 @@ def _complaint_export(request: HttpRequest) -> tuple[list[str], Any]:
 def complaint_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
     """The complaints register as CSV."""
     columns, rows = _complaint_export(request)
-    response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="complaints.csv"'
-    return response
+    return csv_response(columns, rows, filename="complaints.csv")
 
 
 @login_required
@@ -1021,9 +1011,7 @@ def complaint_export_csv_view(request: HttpRequest) -> StreamingHttpResponse:
 def complaint_export_xlsx_view(request: HttpRequest) -> FileResponse:
     """The complaints register as an Excel workbook."""
     columns, rows = _complaint_export(request)
-    response = FileResponse(xlsx_file(columns, rows, title="complaints"), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="complaints.xlsx"'
-    return response
+    return xlsx_response(columns, rows, title="complaints", filename="complaints.xlsx")
 
 
 urlpatterns: list[URLPattern] = [
