@@ -1,19 +1,24 @@
 """The quote as a PDF: in the quote's language, every script readable (Polish, Russian, Armenian,
-Chinese), the exact totals and the number; and how fast a long quote prints."""
+Chinese), the exact totals and the number; how fast a long quote prints; and many quotes printed
+together (a mass proposal's) being the very documents each prints alone."""
 
 import datetime
+import io
 import re
 import subprocess
 import time
 from decimal import Decimal
 
+import pikepdf
 import pytest
 import time_machine
 
 from klient.catalog.models import Product
-from klient.sales.quotes.documents import quote_filename, quote_pdf
+from klient.customers.services import company_create, contact_create
+from klient.sales.quotes import documents
+from klient.sales.quotes.documents import quote_filename, quote_pdf, quote_pdfs
 from klient.sales.quotes.models import Quote
-from klient.sales.quotes.services import LineInput, quote_create
+from klient.sales.quotes.services import LineInput, public_url, quote_create
 
 pytestmark = [
     pytest.mark.django_db,
@@ -28,6 +33,23 @@ def pdf_text(pdf: bytes) -> str:
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
     ).stdout.decode()
     return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+
+
+def layout_text(pdf: bytes) -> str:
+    """The PDF's text as pdftotext lays it out, spaces and line breaks kept: where each line stands."""
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def first_page_pixels(pdf: bytes) -> bytes:
+    """The first page drawn in grey at 50 dpi by poppler (a PGM image)."""
+    return subprocess.run(
+        ["pdftoppm", "-r", "50", "-gray", "-f", "1", "-l", "1", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -118,3 +140,97 @@ def test_a_quote_of_200_lines_prints_quickly(alice, acme, contact, world_product
     # A long quote numbers its pages ("1 / 8" at the foot of the first); a short one fits on one, unnumbered.
     assert re.search(r"\b1 ?/ ?8\b", text) and re.search(r"\b8 ?/ ?8\b", text)
     assert "1 722,00 €" in text  # 200 × 2 × 3.50 = 1400.00 + 322.00 VAT
+
+
+@time_machine.travel(NOON, tick=False)
+def test_quotes_printed_together_are_the_documents_each_prints_alone(alice, acme, contact, products):
+    """Five quotes on the wholesale prices: three share a body (same language, currency and lines: printed
+    once), one in Armenian and one in Chinese, and a long one of two pages with its own body."""
+    clients = [(acme, contact)]
+    for name, language, extra in (
+        (
+            "Beskid",
+            "pl",
+            {
+                "legal_name": "Beskid sp. z o.o.",
+                "legal_address": "ul. Długa 1\n30-001 Kraków",
+                "billing_address": "ul. Krótka 2\n30-002 Kraków",
+                "tax_id": "PL5260001246",
+            },
+        ),
+        ("Արարատ", "hy", {}),
+        ("长城贸易", "zh-hans", {}),
+        ("Wisła", "pl", {}),
+    ):
+        company = company_create(
+            actor=alice,
+            name=name,
+            country="PL",
+            document_currency="EUR",
+            document_language=language,
+            price_type=acme.price_type,
+            **extra,
+        )
+        person = contact_create(
+            actor=alice, company=company, first_name="Ewa", email=f"ewa@{len(clients)}.example"
+        )
+        clients.append((company, person))
+    many = Product.objects.bulk_create(
+        Product(sku=f"LONG-{index:02d}", name=f"Paleta {index}", vat_rate=Decimal(23)) for index in range(30)
+    )
+    quotes = [
+        quote_create(
+            actor=alice, company=company, contact=person, lines=[LineInput(p, "2") for p in products]
+        )
+        for company, person in clients[:4]
+    ]
+    long_company, long_contact = clients[4]
+    quotes.append(
+        quote_create(
+            actor=alice,
+            company=long_company,
+            contact=long_contact,
+            lines=[LineInput(product, "1", unit_price="3.00") for product in many],
+        )
+    )
+    documents._body_pdf.cache_clear()
+
+    together = quote_pdfs(quotes)
+
+    # Bodies printed: Acme's and Beskid's (Polish, the same lines), the Armenian, the Chinese, the long one.
+    assert documents._body_pdf.cache_info().misses == 4
+    assert sorted(together) == sorted(quote.pk for quote in quotes)
+    names = ["Acme", "Beskid", "Արարատ", "长城贸易", "Wisła"]
+    for quote, name in zip(quotes, names, strict=True):
+        alone = quote_pdf(quote)
+        assert layout_text(together[quote.pk]) == layout_text(alone), quote.company.name
+        assert first_page_pixels(together[quote.pk]) == first_page_pixels(alone), quote.company.name
+        text = pdf_text(together[quote.pk])
+        assert quote.label in text and f"{public_url(quote)}" in text
+        assert [other for other in names if other in text] == [name]
+        with pikepdf.open(io.BytesIO(together[quote.pk])) as pdf, pikepdf.open(io.BytesIO(alone)) as single:
+            assert len(pdf.pages) == len(single.pages) == (2 if name == "Wisła" else 1)
+            assert str(pdf.docinfo["/Title"]) == str(single.docinfo["/Title"])
+            assert [str(link.A.URI) for link in pdf.pages[0].Annots] == [public_url(quote)]
+    beskid = pdf_text(together[quotes[1].pk])
+    assert "Beskid sp. z o.o." in beskid and "ul. Długa 1, 30-001 Kraków" in beskid
+    assert "Adres do faktur: ul. Krótka 2, 30-002 Kraków" in beskid and "NIP: PL5260001246" in beskid
+    assert re.search(r"\b1 ?/ ?2\b", pdf_text(together[quotes[4].pk]))
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_client_line_too_long_for_the_top_is_cut_and_never_runs_into_the_lines(
+    alice, acme, contact, products
+):
+    acme.legal_address = "Aleja Bardzo Długiej Nazwy Ulicy Która Się Nie Mieści W Jednym Wierszu 123 " * 3
+    acme.save()
+    quote = quote_create(actor=alice, company=acme, contact=contact, lines=[LineInput(products[0], "1")])
+
+    text = layout_text(quote_pdf(quote))
+
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    at = next(index for index, line in enumerate(lines) if line.startswith("Aleja Bardzo"))
+    # Cut at the page's edge (poppler does not read the "…" WeasyPrint draws there), not wrapped:
+    assert 40 < len(lines[at]) < len(acme.legal_address.strip())
+    assert lines[at + 1] == "Kontakt: Jan Nowak, jan.nowak@acme.example"
+    assert lines[at + 3].split()[:2] == ["#", "SKU"]  # after the link, the lines' table

@@ -21,7 +21,9 @@ from klient.core.models import AuditEntry
 from klient.customers.services import company_create, contact_create
 from klient.mail.models import OutboxMessage
 from klient.mail.services import unsubscribe_record
+from klient.sales.quotes import documents
 from klient.sales.quotes import services as quote_services
+from klient.sales.quotes.documents import quote_pdf
 from klient.sales.quotes.models import (
     MassProposal,
     MassProposalItem,
@@ -138,6 +140,45 @@ def test_each_company_gets_its_own_prices_pdf_and_email_in_its_language(
 
 
 @time_machine.travel(NOON, tick=False)
+def test_the_pdf_printed_with_the_others_is_sent_unless_the_quote_changed_since(
+    alice, acme, contact, products, django_capture_on_commit_callbacks
+):
+    quote = quote_services.quote_create(actor=alice, company=acme, contact=contact, lines=lines(products))
+    printed = quote_pdf(quote)
+    # Changed after it was printed: the PDF given is stale, and the quote is printed again.
+    quote_services.quote_update(quote=quote, actor=alice, version=quote.version, introduction="Nowa oferta")
+    with django_capture_on_commit_callbacks(execute=True):
+        quote_services.quote_send(quote=quote, actor=alice, pdf=printed)
+    sent = bytes(OutboxMessage.objects.get().attachments.get().content)
+    assert "Nowa oferta" in pdf_text(sent) and "Nowa oferta" not in pdf_text(printed)
+
+    revision = quote_services.quote_revise(quote=Quote.objects.get(pk=quote.pk), actor=alice)
+    given = quote_pdf(revision)
+    with django_capture_on_commit_callbacks(execute=True):
+        quote_services.quote_send(quote=revision, actor=alice, pdf=given)
+    assert bytes(OutboxMessage.objects.latest("id").attachments.get().content) == given  # used as it is
+
+
+@time_machine.travel(NOON, tick=False)
+def test_when_printing_together_fails_each_quote_is_printed_alone(
+    alice, acme, contact, beta, products, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def broken(quotes):
+        raise RuntimeError("out of paper")
+
+    monkeypatch.setattr(documents, "quote_pdfs", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        mass = mass_proposal_create(actor=alice, companies=[acme, beta], lines=lines(products))
+
+    mass.refresh_from_db()
+    assert (mass.sent_count, mass.failed_count) == (2, 0)
+    assert "printing the step's quotes together failed" in caplog.text
+    for message in OutboxMessage.objects.select_related("company"):
+        text = pdf_text(bytes(message.attachments.get().content))
+        assert message.company.name in text and message.subject.rsplit(" · ", 1)[1] in text
+
+
+@time_machine.travel(NOON, tick=False)
 def test_companies_left_out_are_recorded_with_why(
     alice, acme, contact, beta, gamma, southco, products, prices, django_capture_on_commit_callbacks
 ):
@@ -192,10 +233,10 @@ def test_a_failure_on_one_company_does_not_stop_the_others(
 ):
     real_send = quote_services.quote_send
 
-    def failing_for_beta(*, quote, actor):
+    def failing_for_beta(*, quote, actor, pdf):
         if quote.company_id == beta.pk:
             raise RuntimeError("printer on fire")
-        return real_send(quote=quote, actor=actor)
+        return real_send(quote=quote, actor=actor, pdf=pdf)
 
     monkeypatch.setattr(quote_services, "quote_send", failing_for_beta)
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,22 +1,29 @@
 """A quote as a document: HTML rendered in the quote's language, printed to PDF by WeasyPrint with the
-Noto fonts (Latin, Cyrillic, Armenian and Chinese), with the company's name, details and logo."""
+Noto fonts (Latin, Cyrillic, Armenian and Chinese), with the company's name, details and logo. Many
+quotes at once (a mass proposal's step) print what they share once (quote_pdfs)."""
 
 from __future__ import annotations
 
 import base64
 import functools
+import io
 import mimetypes
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from klient.catalog.models import Unit
 from klient.sales.quotes.models import Quote
 from klient.sales.quotes.services import public_url
+
+if TYPE_CHECKING:
+    import pikepdf
 
 
 @lru_cache(maxsize=4)
@@ -106,15 +113,106 @@ def _renderer() -> tuple[Any, Any, Any]:
     return LeanHTML, fonts, stylesheet
 
 
-def quote_pdf(quote: Quote) -> bytes:
-    """The quote as a PDF in its language, as the customer receives it."""
-    with translation.override(quote.language):
-        context = quote_context(quote)
-        context["one_page_lines"] = ONE_PAGE_LINES
-        html = render_to_string("quotes/quote_pdf.html", context)
+def _one_line(text: str) -> str:
+    """An address on one line: its lines joined by commas (the top of a quote has a line for each part)."""
+    return ", ".join(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def client_lines(quote: Quote) -> list[str]:
+    """The client's lines under its name at the top of the quote: its legal name, addresses, tax id and
+    contact, each on one line. Call it with the quote's language active."""
+    company, contact = quote.company, quote.contact
+    legal_address, billing_address = _one_line(company.legal_address), _one_line(company.billing_address)
+    lines = []
+    if company.legal_name and company.legal_name != company.name:
+        lines.append(company.legal_name)
+    if legal_address:
+        lines.append(legal_address)
+    if billing_address and billing_address != legal_address:
+        lines.append(f"{_('Billing address')}: {billing_address}")
+    if company.tax_id:
+        lines.append(f"{_('Tax id')}: {company.tax_id}")
+    if contact is not None:
+        name = contact.full_name or str(contact)
+        lines.append(
+            f"{_('Contact')}: {name}, {contact.email}" if contact.email else f"{_('Contact')}: {name}"
+        )
+    return lines
+
+
+def _pdf_context(quote: Quote, part: str) -> dict[str, Any]:
+    context = quote_context(quote)
+    context.update(part=part, one_page_lines=ONE_PAGE_LINES, client_lines=client_lines(quote))
+    return context
+
+
+def _print(html: str) -> bytes:
     lean_html, fonts, stylesheet = _renderer()
     pdf: bytes = lean_html(string=html).write_pdf(font_config=fonts, stylesheets=[stylesheet])
     return pdf
+
+
+def quote_pdf(quote: Quote) -> bytes:
+    """The quote as a PDF in its language, as the customer receives it."""
+    with translation.override(quote.language):
+        html = render_to_string("quotes/quote_pdf.html", _pdf_context(quote, "whole"))
+    return _print(html)
+
+
+def quote_pdfs(quotes: Iterable[Quote]) -> dict[int, bytes]:
+    """Many quotes' PDFs (a mass proposal's), by quote id, each the same document quote_pdf() prints,
+    made faster by what they share. A body (the lines, the totals, the seller's name: everything but the
+    top's number, dates, client and link) is printed once for all the quotes whose bodies are the same text
+    (same language, currency, prices, discounts and note); the quotes' own tops are printed together, a
+    page each, in one more document; each quote's PDF is then its body with its top laid over the first
+    page (pikepdf), its link kept clickable and its title set."""
+    quotes = list(quotes)
+    if len(quotes) < 2:
+        return {quote.pk: quote_pdf(quote) for quote in quotes}
+    bodies: dict[str, list[int]] = {}
+    tops: list[dict[str, Any]] = []
+    for index, quote in enumerate(quotes):
+        with translation.override(quote.language):
+            context = _pdf_context(quote, "body")
+            bodies.setdefault(render_to_string("quotes/quote_pdf.html", context), []).append(index)
+            tops.append(
+                {"language": quote.language, "html": render_to_string("quotes/quote_pdf_top.html", context)}
+            )
+    import pikepdf  # loaded on first use, as WeasyPrint is
+
+    printed: dict[int, bytes] = {}
+    with pikepdf.open(
+        io.BytesIO(_print(render_to_string("quotes/quote_pdf_tops.html", {"tops": tops})))
+    ) as top_pages:
+        for body_html, indexes in bodies.items():
+            body = _body_pdf(body_html)
+            for index in indexes:
+                printed[quotes[index].pk] = _laid_over(body, top_pages.pages[index], quotes[index])
+    return printed
+
+
+@lru_cache(maxsize=8)
+def _body_pdf(html: str) -> bytes:
+    """A body printed, kept for the next steps of the same mass proposal (a step sends a few quotes)."""
+    return _print(html)
+
+
+def _laid_over(body: bytes, top: pikepdf.Page, quote: Quote) -> bytes:
+    """The body's PDF with the top's page drawn over its first page (the same size: drawn as it is), the
+    top's links added to the page's own, and the quote's title."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(body)) as pdf:
+        first = pdf.pages[0]
+        first.add_overlay(top, pikepdf.Rectangle(first.mediabox))
+        links = [pdf.copy_foreign(link) for link in top.obj.get("/Annots", [])]
+        if links:
+            first.obj.Annots = pdf.make_indirect(pikepdf.Array([*first.obj.get("/Annots", []), *links]))
+        with translation.override(quote.language):
+            pdf.docinfo["/Title"] = f"{_('Quote')} {quote.label}"
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
 
 
 def quote_filename(quote: Quote) -> str:

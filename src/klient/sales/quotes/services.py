@@ -415,10 +415,12 @@ def _payload(quote: Quote) -> dict[str, Any]:
 
 
 @transaction.atomic
-def quote_send(*, quote: Quote, actor: User) -> Quote:
+def quote_send(*, quote: Quote, actor: User, pdf: bytes | None = None) -> Quote:
     """Email the quote to its contact in the quote's language with its PDF attached (a proposal email:
     it counts towards the proposal target and is logged on the timeline), with the public link; the
-    quote is then sent and never changed. An earlier revision still out is replaced."""
+    quote is then sent and never changed. An earlier revision still out is replaced. `pdf`: the quote's
+    PDF printed already from `quote` as read (a mass proposal prints many at once); it is used only if
+    the quote has not changed since, else the PDF is printed again."""
     from klient.sales.quotes.documents import quote_filename, quote_pdf
 
     _may(actor, "quotes.change_quote", _("You may not send quotes."))
@@ -439,6 +441,7 @@ def quote_send(*, quote: Quote, actor: User) -> Quote:
         raise ValidationError({"valid_until": _("The quote is no longer valid: change its date first.")})
     if not current.lines.exists():
         raise ValidationError({"lines": _("Add at least one line.")})
+    printed = pdf if pdf is not None and current.version == quote.version else quote_pdf(current)
     before = snapshot(current, Quote.AUDITED_FIELDS)
     current.status = QuoteStatus.SENT
     current.sent_at = timezone.now()
@@ -459,7 +462,7 @@ def quote_send(*, quote: Quote, actor: User) -> Quote:
         body=body,
         purpose=MailPurpose.PROPOSAL,
         key=f"quote:{current.pk}",
-        attachments=[(quote_filename(current), quote_pdf(current), "application/pdf")],
+        attachments=[(quote_filename(current), printed, "application/pdf")],
         language=current.language,
     )
     saved = _save(current, before, actor)
@@ -793,7 +796,7 @@ def mass_proposal_create(
     return mass_proposal
 
 
-def _send_one(item: MassProposalItem, actor: User) -> None:
+def _send_one(item: MassProposalItem, actor: User, pdf: bytes | None) -> None:
     """Claim a queued item and send its quote in one transaction: a second worker's claim waits for
     this one and then finds the item no longer queued; a crash rolls the claim back with the sending."""
     with transaction.atomic():
@@ -802,7 +805,19 @@ def _send_one(item: MassProposalItem, actor: User) -> None:
         )
         if not claimed or item.quote is None:
             return
-        quote_send(quote=item.quote, actor=actor)
+        quote_send(quote=item.quote, actor=actor, pdf=pdf)
+
+
+def _printed(quotes: list[Quote], mass_proposal: MassProposal) -> dict[int, bytes]:
+    """The step's quotes' PDFs printed together (documents.quote_pdfs); should that fail, none: each
+    quote is then printed as it is sent, and one that cannot be fails alone."""
+    from klient.sales.quotes.documents import quote_pdfs
+
+    try:
+        return quote_pdfs(quotes)
+    except Exception:  # any failure of the shared printing: each quote is printed on its own instead
+        logger.exception("mass proposal %s: printing the step's quotes together failed", mass_proposal.pk)
+        return {}
 
 
 def mass_proposal_send_step(*, mass_proposal_id: int) -> SendStep:
@@ -819,12 +834,14 @@ def mass_proposal_send_step(*, mass_proposal_id: int) -> SendStep:
     actor = mass_proposal.created_by
     batch = list(
         MassProposalItem.objects.filter(mass_proposal=mass_proposal, status=MassProposalItemStatus.QUEUED)
-        .select_related("quote")
+        .select_related("quote__company", "quote__contact")
+        .prefetch_related("quote__lines")
         .order_by("id")[:limit]
     )
+    pdfs = _printed([item.quote for item in batch if item.quote is not None], mass_proposal)
     for item in batch:
         try:
-            _send_one(item, actor)
+            _send_one(item, actor, pdfs.get(item.quote_id or 0))
         except Exception as error:  # any failure of one company's quote: recorded, and the others go on
             if isinstance(error, ValidationError):
                 reason = " ".join(error.messages)
