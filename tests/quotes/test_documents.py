@@ -52,6 +52,18 @@ def first_page_pixels(pdf: bytes) -> bytes:
     ).stdout
 
 
+def fonts(pdf: bytes) -> set[str]:
+    """The names of the fonts a PDF embeds."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return {
+            str(thing.BaseFont)
+            for thing in document.objects
+            if isinstance(thing, pikepdf.Dictionary)
+            and thing.get("/Type") == "/Font"
+            and "/BaseFont" in thing
+        }
+
+
 @pytest.fixture
 def world_products(db):
     """A product named in Russian, one in Armenian and one in Chinese, none named in Polish."""
@@ -212,6 +224,9 @@ def test_quotes_printed_together_are_the_documents_each_prints_alone(alice, acme
             assert len(pdf.pages) == len(single.pages) == (2 if name == "Wisła" else 1)
             assert str(pdf.docinfo["/Title"]) == str(single.docinfo["/Title"])
             assert [str(link.A.URI) for link in pdf.pages[0].Annots] == [public_url(quote)]
+    # Each keeps only the fonts its own page uses: no Chinese font in Acme's, one in 长城贸易's.
+    assert not [font for font in fonts(together[quotes[0].pk]) if "CJK" in font]
+    assert [font for font in fonts(together[quotes[3].pk]) if "CJK" in font]
     beskid = pdf_text(together[quotes[1].pk])
     assert "Beskid sp. z o.o." in beskid and "ul. Długa 1, 30-001 Kraków" in beskid
     assert "Adres do faktur: ul. Krótka 2, 30-002 Kraków" in beskid and "NIP: PL5260001246" in beskid
@@ -234,3 +249,14 @@ def test_a_client_line_too_long_for_the_top_is_cut_and_never_runs_into_the_lines
     assert 40 < len(lines[at]) < len(acme.legal_address.strip())
     assert lines[at + 1] == "Kontakt: Jan Nowak, jan.nowak@acme.example"
     assert lines[at + 3].split()[:2] == ["#", "SKU"]  # after the link, the lines' table
+
+
+def test_the_seller_shows_its_name_and_first_six_lines_of_details(settings, alice, acme, contact, products):
+    settings.DOCUMENT_COMPANY_NAME = "Hurtownia Kraków"
+    settings.DOCUMENT_COMPANY_DETAILS = "\n".join(f"Detail {number}" for number in range(1, 9))
+    quote = quote_create(actor=alice, company=acme, contact=contact, lines=[LineInput(products[0], "1")])
+
+    text = pdf_text(quote_pdf(quote))
+
+    assert "Hurtownia Kraków" in text
+    assert [f"Detail {number}" in text for number in range(1, 9)] == [True] * 6 + [False] * 2
