@@ -51,6 +51,25 @@ def test_the_board_shows_each_column_with_its_figures_and_cards(login, alice, ac
     assert "<span data-count>0</span>" in _column(page, stages["Proposal"].pk)
 
 
+def test_a_card_shows_the_deals_link_company_amount_close_date_and_next_step(login, alice, acme, stages):
+    deal = _deal(alice, acme, "Pallets for spring", "1234.5")
+    undated = _deal(alice, acme, "Racks", "10")
+    # As an import may leave it: no close date.
+    Deal.objects.filter(pk=undated.pk).update(expected_close_date=None, next_step="Send samples")
+    alice.language = "pl"
+    alice.save(update_fields=["language"])
+    page = login(alice).get("/deals/").content.decode()
+    cards = re.findall(r'<li class="board-card".*?</li>', _column(page, stages["Qualification"].pk), re.S)
+    assert sorted(" ".join(card.split()) for card in cards) == [
+        f'<li class="board-card" data-deal="{deal.pk}" data-version="1" draggable="true"> '
+        f'<a href="/deals/{deal.pk}/">Pallets for spring</a> <small>Acme</small> '
+        '<span data-amount>1 234,50 €</span> <small class="muted">01-04-2026 · Call back</small> </li>',
+        f'<li class="board-card" data-deal="{undated.pk}" data-version="1" draggable="true"> '
+        f'<a href="/deals/{undated.pk}/">Racks</a> <small>Acme</small> '
+        '<span data-amount>10,00 €</span> <small class="muted">Send samples</small> </li>',
+    ]
+
+
 def test_the_board_reads_the_same_number_of_queries_whatever_the_deals(login, alice, acme, stages):
     _deal(alice, acme)
     client = login(alice)
