@@ -135,16 +135,21 @@ def client_lines(quote: Quote) -> list[str]:
     if company.tax_id:
         lines.append(f"{_('Tax id')}: {company.tax_id}")
     if contact is not None:
-        name = contact.full_name or str(contact)
-        lines.append(
-            f"{_('Contact')}: {name}, {contact.email}" if contact.email else f"{_('Contact')}: {name}"
-        )
+        who = ", ".join(part for part in (contact.full_name or str(contact), contact.email) if part)
+        lines.append(f"{_('Contact')}: {who}")
     return lines
+
+
+def _title(quote: Quote) -> str:
+    """The PDF's title and its heading: "Quote Q-2026-00042/2". Call it with the quote's language active."""
+    return f"{_('Quote')} {quote.label}"
 
 
 def _pdf_context(quote: Quote, part: str) -> dict[str, Any]:
     context = quote_context(quote)
-    context.update(part=part, one_page_lines=ONE_PAGE_LINES, client_lines=client_lines(quote))
+    context.update(
+        part=part, one_page_lines=ONE_PAGE_LINES, client_lines=client_lines(quote), title=_title(quote)
+    )
     return context
 
 
@@ -230,7 +235,7 @@ def _laid_over(body: bytes, top: pikepdf.Page, quote: Quote) -> bytes:
         if links:
             first.obj.Annots = pdf.make_indirect(pikepdf.Array([*first.obj.get("/Annots", []), *links]))
         with translation.override(quote.language):
-            pdf.docinfo["/Title"] = f"{_('Quote')} {quote.label}"
+            pdf.docinfo["/Title"] = _title(quote)
         out = io.BytesIO()
         pdf.save(out)
     return out.getvalue()
